@@ -1,0 +1,206 @@
+"""The settings schema: every key, its form, its meaning; the README's table is made from it.
+
+A key is a dotted path; `*` matches one level (a job id, a system name, a connection field).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.errors import ConfigError
+
+_DURATION = re.compile(r"^(\d+)(s|m|h|d)$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Names of connection fields that hold secrets; they never come from a YAML file but ours.
+SECRET_FIELD = re.compile(r"(password|secret|token|api_key|private_key)$")
+
+
+def parse_duration(text: str) -> int:
+    """'10s', '5m', '1h', '1d' to seconds."""
+    match = _DURATION.match(str(text).strip())
+    if not match or int(match.group(1)) == 0:
+        raise ValueError("a duration such as 10s, 5m, 1h or 1d")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _choice(*options: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if value not in options:
+            raise ValueError("one of " + ", ".join(options))
+        return value
+
+    return check
+
+
+def _int(low: int = 0, high: int | None = None) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or value < low
+            or (high is not None and value > high)
+        ):
+            bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            raise ValueError(f"a whole number {bound}")
+        return value
+
+    return check
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError("a number of at least 0")
+    return float(value)
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("true or false")
+    return value
+
+
+def _text_or_null(value: Any) -> Any:
+    if value is not None and not isinstance(value, str):
+        raise ValueError("text")
+    return value
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        raise ValueError("a single value")
+    return value
+
+
+def _duration(value: Any) -> str:
+    parse_duration(value)
+    return str(value)
+
+
+def _cron(value: Any) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(str(value), timezone="UTC")
+    except ValueError as exc:
+        raise ValueError("a five-field crontab line such as '*/5 * * * *'") from exc
+    return str(value)
+
+
+def _timestamp(value: Any) -> str:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValueError("an ISO 8601 timestamp with offset") from exc
+    if parsed.tzinfo is None:
+        raise ValueError("an ISO 8601 timestamp with offset")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Setting:
+    path: str
+    check: Callable[[Any], Any]
+    form: str
+    meaning: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "mode",
+        _choice("embedded", "production"),
+        "embedded | production",
+        "embedded runs everything on this machine against the sandbox; production refuses "
+        "demo users and requires secret_key",
+    ),
+    Setting("data_dir", _text_or_null, "folder", "where the embedded default writes everything"),
+    Setting(
+        "database_url",
+        _text_or_null,
+        "SQLAlchemy URL",
+        "the store; default SQLite in the data folder",
+    ),
+    Setting(
+        "secret_key",
+        _text_or_null,
+        "text",
+        "signs sessions and CSRF tokens; embedded mode generates one into the data folder",
+    ),
+    Setting("trace_dir", _text_or_null, "folder", "write every external call here, secrets masked"),
+    Setting("erp", _choice("netsuite", "sap"), "netsuite | sap", "which ERP the jobs talk to"),
+    Setting(
+        "sandbox.enabled",
+        _bool,
+        "true | false",
+        "route the external systems' host names to the in-process simulators",
+    ),
+    Setting("sandbox.seed", _int(0), "number", "seed of the sandbox world on first start"),
+    Setting("web.host", _text_or_null, "address", "where the portal listens"),
+    Setting("web.port", _int(1, 65535), "port", "where the portal listens"),
+    Setting(
+        "web.login_attempts_per_minute",
+        _int(1),
+        "number",
+        "failed sign-ins allowed per user name and address per minute",
+    ),
+    Setting("web.threads", _int(1, 64), "number", "web server threads"),
+    Setting(
+        "scheduler.anchor",
+        _timestamp,
+        "ISO timestamp",
+        "interval triggers count from here, so leader and standby agree on fire times",
+    ),
+    Setting("scheduler.workers", _int(0, 32), "number", "worker processes `serve` starts"),
+    Setting("scheduler.poll_seconds", _number, "seconds", "how often a worker looks for work"),
+    Setting(
+        "scheduler.lease_seconds",
+        _int(5),
+        "seconds",
+        "a claim not renewed for this long is taken over",
+    ),
+    Setting(
+        "scheduler.standby_poll_seconds",
+        _number,
+        "seconds",
+        "how often a standby scheduler tries to become the leader",
+    ),
+    Setting("jobs.*.every", _duration, "10s, 5m, 1h", "run the job at this interval"),
+    Setting("jobs.*.cron", _cron, "crontab line", "run the job on this schedule (UTC)"),
+    Setting("jobs.*.lookback", _duration, "10s, 5m, 1h", "how far before the watermark to read"),
+    Setting("jobs.*.paused", _bool, "true | false", "start with the job paused"),
+    Setting("uploads.max_bytes", _int(1), "bytes", "largest workbook accepted"),
+    Setting("uploads.max_rows", _int(1), "number", "most data rows in one workbook"),
+    Setting("uploads.parse_timeout_seconds", _int(1), "seconds", "time limit of the parse child"),
+    Setting("uploads.parse_memory_mb", _int(64), "MB", "memory limit of the parse child"),
+    Setting(
+        "connections.*.*",
+        _scalar,
+        "value",
+        "one field of a connection (url, account, credentials, timeout_seconds, ...); "
+        "fields named *password, *secret, *token, *api_key come only from the environment",
+    ),
+)
+
+
+def find_setting(path: str) -> Setting | None:
+    parts = path.split(".")
+    for setting in SETTINGS:
+        pattern = setting.path.split(".")
+        if len(pattern) != len(parts):
+            continue
+        if all(p in ("*", q) for p, q in zip(pattern, parts, strict=True)):
+            return setting
+    return None
+
+
+def check_value(path: str, value: Any) -> Any:
+    setting = find_setting(path)
+    if setting is None:
+        raise ConfigError("unknown setting", key=path, hint="see the settings table in README.md")
+    try:
+        return setting.check(value)
+    except ValueError as exc:
+        raise ConfigError(f"expected {exc}, got {value!r}", key=path) from None

@@ -1,0 +1,81 @@
+"""The connector contracts and the registry of connector factories.
+
+A connector reads a window of changed records, upserts a batch keyed by our stable external
+id (a result per record), and checks its connection. Carriers add track and rate.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from core.errors import ConfigError
+
+
+@dataclass
+class CheckResult:
+    system: str
+    ok: bool
+    latency_ms: int
+    message: str = ""
+    hint: str = ""
+
+
+@dataclass
+class WriteResult:
+    """The outcome for one record of a batch: written, or rejected with why."""
+
+    external_id: str
+    ok: bool
+    their_id: str | None = None
+    code: str | None = None
+    message: str = ""
+    error_class: str = "value"
+    warnings: list[str] = field(default_factory=list)
+
+
+class Connector(Protocol):
+    system: str
+    api_calls: int
+
+    def check(self) -> CheckResult: ...
+
+    def read_changed(self, entity: str, since: datetime, until: datetime) -> Iterator[Any]: ...
+
+    def upsert(self, entity: str, records: Sequence[Any]) -> list[WriteResult]: ...
+
+
+class Carrier(Protocol):
+    system: str
+    api_calls: int
+
+    def check(self) -> CheckResult: ...
+
+    def track(self, numbers: Iterable[str]) -> list[Any]: ...
+
+    def rate(self, shipment: Any) -> list[Any]: ...
+
+
+# system -> "module:factory"; the factory takes the Settings and returns a connector.
+# Imported lazily so one system's dependencies never load for another's job.
+CONNECTORS: dict[str, str] = {}
+
+
+def register(system: str, target: str) -> None:
+    CONNECTORS[system] = target
+
+
+def get_connector(system: str, settings: Any) -> Any:
+    target = CONNECTORS.get(system)
+    if target is None:
+        raise ConfigError(
+            f"no connector for system {system!r}",
+            key="system",
+            hint="one of " + ", ".join(sorted(CONNECTORS)) if CONNECTORS else None,
+        )
+    module_name, _, factory = target.partition(":")
+    factory_fn: Callable[[Any], Any] = getattr(importlib.import_module(module_name), factory)
+    return factory_fn(settings)

@@ -1,0 +1,1 @@
+"""Core: canonical records, errors, the store and the id map shared by every layer."""

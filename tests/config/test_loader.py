@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+
+from config import load_settings
+from config.schema import SETTINGS, parse_duration
+from core.errors import ConfigError
+
+
+def test_environment_overrides_nested_keys():
+    settings = load_settings(
+        {"ORDERBRIDGE__JOBS__CHECK_CONNECTIONS__EVERY": "10s", "ORDERBRIDGE__WEB__PORT": "5050"}
+    )
+    assert settings.jobs.check_connections.every == "10s"
+    assert settings.web.port == 5050
+
+
+def test_database_defaults_to_sqlite_in_the_data_folder(tmp_path):
+    settings = load_settings({"ORDERBRIDGE__DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'orderbridge.db'}"
+
+
+def test_every_and_cron_together_is_a_config_error():
+    with pytest.raises(ConfigError) as info:
+        load_settings({"ORDERBRIDGE__JOBS__CHECK_CONNECTIONS__CRON": "*/5 * * * *"})
+    assert info.value.key == "jobs.check_connections"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "key"),
+    [
+        ("ORDERBRIDGE__WEB__PORT", "abc", "web.port"),
+        ("ORDERBRIDGE__MODE", "prod", "mode"),
+        ("ORDERBRIDGE__JOBS__SYNC_ORDERS__EVERY", "5 minutes", "jobs.sync_orders.every"),
+        ("ORDERBRIDGE__JOBS__SYNC_ORDERS__CRON", "every day", "jobs.sync_orders.cron"),
+        ("ORDERBRIDGE__NO_SUCH__KEY", "1", "no_such.key"),
+        ("ORDERBRIDGE__ERP", "oracle", "erp"),
+    ],
+)
+def test_a_bad_value_names_its_key_in_one_line(variable, value, key):
+    with pytest.raises(ConfigError) as info:
+        load_settings({variable: value})
+    assert info.value.key == key
+    assert "\n" not in str(info.value)
+
+
+def test_a_secret_in_a_yaml_file_is_refused_naming_the_key(tmp_path):
+    path = tmp_path / "settings.yaml"
+    path.write_text("connections:\n  ups:\n    client_secret: real-secret\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings({"ORDERBRIDGE_CONFIG": str(path)})
+    assert info.value.key == "connections.ups.client_secret"
+    assert "ORDERBRIDGE__CONNECTIONS__UPS__CLIENT_SECRET" in str(info.value)
+    assert "real-secret" not in str(info.value)
+
+
+def test_a_secret_from_the_environment_is_taken_verbatim():
+    settings = load_settings({"ORDERBRIDGE__CONNECTIONS__DHL__API_KEY": "00123"})
+    assert settings.connections.dhl.api_key == "00123"
+
+
+def test_sandbox_credentials_are_dropped_when_the_sandbox_is_off():
+    settings = load_settings({"ORDERBRIDGE__SANDBOX__ENABLED": "false"})
+    assert settings.connections.netsuite.token_secret is None
+    assert settings.connections.netsuite.account == "123456_SB1"
+
+
+def test_production_requires_a_secret_key():
+    with pytest.raises(ConfigError) as info:
+        load_settings({"ORDERBRIDGE__MODE": "production"})
+    assert info.value.key == "secret_key"
+
+
+def test_durations():
+    assert parse_duration("10s") == 10
+    assert parse_duration("5m") == 300
+    assert parse_duration("1h") == 3600
+    with pytest.raises(ValueError):
+        parse_duration("0s")
+
+
+def test_every_setting_has_a_meaning_for_the_readme():
+    assert all(setting.meaning and setting.form for setting in SETTINGS)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from core.store import get_engine, session_scope, upgrade
+from core.store.migrate import current_revision
+from core.store.models import Base, JobRun, PriceListEntry
+
+
+def test_migrations_create_every_model_table(db_url):
+    tables = set(inspect(get_engine(db_url)).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    assert current_revision(db_url) is not None
+
+
+def test_migrations_match_the_models(db_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with get_engine(db_url).connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_upgrade_twice_is_harmless(db_url):
+    upgrade(db_url)
+    assert current_revision(db_url) is not None
+
+
+def test_datetimes_come_back_aware_utc(db_url):
+    at = datetime(2026, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    with session_scope(db_url) as session:
+        session.add(JobRun(job_id="x", scheduled_at=at))
+    with session_scope(db_url) as session:
+        run = session.scalars(select(JobRun)).one()
+    assert run.scheduled_at == at
+    assert run.scheduled_at.tzinfo is not None
+
+
+def test_naive_datetimes_are_refused(db_url):
+    with pytest.raises(StatementError), session_scope(db_url) as session:
+        session.add(JobRun(job_id="x", scheduled_at=datetime(2026, 5, 1)))
+        session.flush()
+
+
+def test_money_round_trips_exactly(db_url):
+    with session_scope(db_url) as session:
+        session.add(
+            PriceListEntry(
+                sku="00042",
+                price_level="Base",
+                currency="USD",
+                unit_price=Decimal("19.9900"),
+                source_system="netsuite",
+                source_key="1",
+            )
+        )
+    with session_scope(db_url) as session:
+        entry = session.scalars(select(PriceListEntry)).one()
+    assert entry.unit_price == Decimal("19.99")
+    assert entry.sku == "00042"
+
+
+def test_one_run_per_job_and_scheduled_time(db_url):
+    at = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    with session_scope(db_url) as session:
+        session.add(JobRun(job_id="x", scheduled_at=at))
+    with pytest.raises(IntegrityError), session_scope(db_url) as session:
+        session.add(JobRun(job_id="x", scheduled_at=at))
