@@ -119,6 +119,16 @@ class SchedulerInstance(Base):
     heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class JobLease(Base):
+    """Who runs a job now: one holder per job (max_instances=1 across every process)."""
+
+    __tablename__ = "job_leases"
+    job_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(255))
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class JobRun(Base):
     __tablename__ = "job_runs"
     __table_args__ = (

@@ -1,0 +1,64 @@
+"""What a job is: it plans a window into work items and carries out one item at a time.
+
+The runner owns everything else (claims, leases, watermarks, the error queue), so a job is
+a few declared attributes and two methods, whatever engine runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from config import Settings
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """One piece of work: its business key, what to do, and a version that makes it new."""
+
+    business_key: str
+    payload: Any = None
+    version: str = ""
+
+
+@dataclass
+class RunContext:
+    job_id: str
+    run_id: int
+    settings: Settings
+    window_start: datetime
+    window_end: datetime
+    dry_run: bool = False
+    scheduled_at: datetime | None = None
+    notes: list[str] = field(default_factory=list)
+    read: int = 0
+
+
+class Job:
+    """Base of every job; subclasses set job_id and implement plan and perform."""
+
+    job_id: str = ""
+    # How far back the first run reads when no watermark is stored yet.
+    first_window = timedelta(days=1)
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def plan(self, ctx: RunContext) -> Iterable[ItemSpec]:
+        raise NotImplementedError
+
+    def perform(self, ctx: RunContext, business_key: str, payload: Any) -> str | None:
+        """Carry out one item idempotently; return a short note or None.
+
+        Raise RecordRejectedError for a record a person must fix, TransientError for a passing
+        failure (the item waits for the next run), ConfigError to stop the run.
+        """
+        raise NotImplementedError
+
+    def api_calls(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        """Release connections; called once when the run ends."""

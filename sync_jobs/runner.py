@@ -1,0 +1,365 @@
+"""The runner: one code path for every run, whoever starts it (scheduler, worker, CLI).
+
+A run takes the job's lease (one run per job at a time, across processes), reads the window
+[watermark - lookback, now), turns it into work items keyed by business key, claims and carries
+them out, and moves the watermark only when the whole window is done. Items left by a run
+that died are picked up by the next one; items already done are not done again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from config import Settings
+from core.errors import ConfigError, OrderbridgeError, RecordRejectedError, TransientError
+from core.store import session_scope
+from core.store.models import JobRun, Watermark, WorkItem
+from sync_jobs import get_spec, leases, load_job, trigger_for
+from sync_jobs.base import ItemSpec, Job, RunContext
+from sync_jobs.errorqueue import park, resolve_on_success
+from sync_jobs.leases import utcnow
+
+log = logging.getLogger(__name__)
+
+# A transient failure of one item this many times parks it in the error queue.
+MAX_TRANSIENT_ATTEMPTS = 5
+OPEN_ITEM = ("pending", "claimed")
+
+
+@dataclass
+class RunOutcome:
+    run_id: int
+    status: str  # completed | failed | skipped | busy
+    summary: str = ""
+
+
+def create_run(
+    url: str,
+    job_id: str,
+    scheduled_at: datetime,
+    *,
+    trigger: str = "schedule",
+    requested_by: str | None = None,
+    dry_run: bool = False,
+) -> int | None:
+    """Queue a run; None when that (job, scheduled time) already has one."""
+    try:
+        with session_scope(url) as session:
+            run = JobRun(
+                job_id=job_id,
+                scheduled_at=scheduled_at,
+                trigger=trigger,
+                requested_by=requested_by,
+                dry_run=dry_run,
+                status="queued",
+            )
+            session.add(run)
+            session.flush()
+            return run.id
+    except IntegrityError:
+        return None
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the job lease and the run's heartbeat; notices when the lease was taken."""
+
+    def __init__(self, url: str, job_id: str, run_id: int, holder: str, seconds: int) -> None:
+        super().__init__(daemon=True, name=f"heartbeat-{job_id}")
+        self.url, self.job_id, self.run_id = url, job_id, run_id
+        self.holder, self.seconds = holder, seconds
+        self.stopped = threading.Event()
+        self.lost = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(max(1.0, self.seconds / 3)):
+            try:
+                if not leases.renew(self.url, self.job_id, self.holder, self.seconds):
+                    self.lost.set()
+                    return
+                with session_scope(self.url) as session:
+                    session.execute(
+                        update(JobRun).where(JobRun.id == self.run_id).values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has slack
+                log.warning("heartbeat of %s failed; retrying", self.job_id, exc_info=True)
+
+
+class Runner:
+    """Carries out one queued run of a job in this process."""
+
+    def __init__(self, settings: Settings, holder: str | None = None) -> None:
+        self.settings = settings
+        self.url = settings.database_url
+        self.holder = holder or leases.new_holder()
+        self.lease_seconds = int(settings.scheduler.lease_seconds)
+
+    def execute(self, run_id: int) -> RunOutcome:
+        with session_scope(self.url) as session:
+            run = session.get(JobRun, run_id)
+            if run is None or run.status != "queued":
+                return RunOutcome(run_id, "skipped", "not queued")
+            job_id, dry_run, scheduled_at = run.job_id, run.dry_run, run.scheduled_at
+        if not leases.acquire(self.url, job_id, self.holder, run_id, self.lease_seconds):
+            return RunOutcome(run_id, "busy", "the job is running in another process")
+        heartbeat = _Heartbeat(self.url, job_id, run_id, self.holder, self.lease_seconds)
+        try:
+            if not self._start(run_id, job_id):
+                return RunOutcome(run_id, "skipped", "taken by another worker")
+            heartbeat.start()
+            return self._run(run_id, job_id, scheduled_at, dry_run, heartbeat)
+        finally:
+            heartbeat.stopped.set()
+            leases.release(self.url, job_id, self.holder)
+
+    def _start(self, run_id: int, job_id: str) -> bool:
+        now = utcnow()
+        with session_scope(self.url) as session:
+            claimed = session.execute(
+                update(JobRun)
+                .where(JobRun.id == run_id, JobRun.status == "queued")
+                .values(status="running", worker=self.holder, started_at=now, heartbeat_at=now)
+            ).rowcount
+            if claimed != 1:
+                return False
+            # We hold the lease, so any other run still marked running died with its process.
+            session.execute(
+                update(JobRun)
+                .where(JobRun.job_id == job_id, JobRun.status == "running", JobRun.id != run_id)
+                .values(
+                    status="interrupted",
+                    finished_at=now,
+                    summary="its process stopped; the next run resumed its work",
+                )
+            )
+        return True
+
+    def _run(
+        self, run_id: int, job_id: str, scheduled_at: datetime, dry_run: bool, heartbeat: _Heartbeat
+    ) -> RunOutcome:
+        spec = get_spec(job_id)
+        trigger = trigger_for(spec, self.settings)
+        job: Job | None = None
+        stats = {"written": 0, "failed": 0}
+        try:
+            job = load_job(spec, self.settings)
+            ctx = self._context(job, run_id, scheduled_at, dry_run, trigger.lookback_seconds)
+            planned = self._plan(job, ctx)
+            if dry_run:
+                return self._finish(
+                    run_id,
+                    job,
+                    ctx,
+                    stats,
+                    "completed",
+                    f"dry run: {planned} item(s) would be carried out",
+                )
+            error = self._carry_out(job, ctx, stats, heartbeat)
+            if error is None:
+                self._move_watermark(job_id, ctx.window_end)
+                return self._finish(run_id, job, ctx, stats, "completed", self._summary(ctx, stats))
+            return self._finish(run_id, job, ctx, stats, "failed", self._summary(ctx, stats), error)
+        except OrderbridgeError as exc:
+            return self._finish(run_id, job, None, stats, "failed", "", exc.one_line())
+        except Exception as exc:  # noqa: BLE001 - a job bug must fail its run, not the worker
+            log.exception("job %s crashed", job_id)
+            return self._finish(
+                run_id,
+                job,
+                None,
+                stats,
+                "failed",
+                "",
+                f"internal error: {type(exc).__name__}: {exc}",
+            )
+        finally:
+            if job is not None:
+                job.close()
+
+    def _context(
+        self, job: Job, run_id: int, scheduled_at: datetime, dry_run: bool, lookback: int
+    ) -> RunContext:
+        now = utcnow()
+        with session_scope(self.url) as session:
+            mark = session.get(Watermark, (job.job_id, ""))
+        start = (mark.value if mark else now - job.first_window) - timedelta(seconds=lookback)
+        with session_scope(self.url) as session:
+            session.execute(
+                update(JobRun).where(JobRun.id == run_id).values(window_start=start, window_end=now)
+            )
+        return RunContext(job.job_id, run_id, self.settings, start, now, dry_run, scheduled_at)
+
+    def _plan(self, job: Job, ctx: RunContext) -> int:
+        """Record the window's items; returns how many are new work (not done before)."""
+        new = 0
+        for spec in job.plan(ctx):
+            ctx.read += 1
+            new += self._record_item(ctx, spec)
+        return new
+
+    def _record_item(self, ctx: RunContext, spec: ItemSpec) -> int:
+        with session_scope(self.url) as session:
+            item = session.scalars(
+                select(WorkItem).where(
+                    WorkItem.job_id == ctx.job_id,
+                    WorkItem.business_key == spec.business_key,
+                    WorkItem.version == spec.version,
+                )
+            ).first()
+            if item is not None:
+                return 0 if item.status in ("done", "rejected") else 1
+            if ctx.dry_run:
+                return 1
+            session.add(
+                WorkItem(
+                    job_id=ctx.job_id,
+                    run_id=ctx.run_id,
+                    business_key=spec.business_key,
+                    version=spec.version,
+                    payload=spec.payload,
+                    status="pending",
+                )
+            )
+        return 1
+
+    def _open_items(self, job_id: str) -> list[int]:
+        with session_scope(self.url) as session:
+            return list(
+                session.scalars(
+                    select(WorkItem.id)
+                    .where(WorkItem.job_id == job_id, WorkItem.status.in_(OPEN_ITEM))
+                    .order_by(WorkItem.id)
+                )
+            )
+
+    def _claim(self, item_id: int) -> WorkItem | None:
+        """Compare-and-set claim: pending, or claimed by a holder that is dead or expired."""
+        now = utcnow()
+        with session_scope(self.url) as session:
+            item = session.get(WorkItem, item_id)
+            if item is None or item.status not in OPEN_ITEM:
+                return None
+            if (
+                item.status == "claimed"
+                and item.claimed_by != self.holder
+                and not (
+                    (item.lease_until and item.lease_until < now) or leases.is_dead(item.claimed_by)
+                )
+            ):
+                return None
+            taken = session.execute(
+                update(WorkItem)
+                .where(
+                    WorkItem.id == item_id,
+                    WorkItem.status == item.status,
+                    or_(WorkItem.claimed_by.is_(None), WorkItem.claimed_by == item.claimed_by),
+                )
+                .values(
+                    status="claimed",
+                    claimed_by=self.holder,
+                    lease_until=now + timedelta(seconds=self.lease_seconds),
+                    attempts=WorkItem.attempts + 1,
+                    updated_at=now,
+                )
+            ).rowcount
+            return item if taken == 1 else None
+
+    def _carry_out(
+        self, job: Job, ctx: RunContext, stats: dict[str, int], heartbeat: _Heartbeat
+    ) -> str | None:
+        """Carry out every open item; returns the error that stops the window, or None."""
+        for item_id in self._open_items(ctx.job_id):
+            if heartbeat.lost.is_set():
+                return "lost the job lease to another process; stopped"
+            item = self._claim(item_id)
+            if item is None:
+                continue
+            try:
+                job.perform(ctx, item.business_key, item.payload)
+            except RecordRejectedError as exc:
+                self._settle(ctx, item, "rejected", exc)
+                stats["failed"] += 1
+            except TransientError as exc:
+                parked = item.attempts + 1 >= MAX_TRANSIENT_ATTEMPTS
+                self._settle(ctx, item, "rejected" if parked else "pending", exc)
+                stats["failed"] += int(parked)
+                return f"stopped on a transient error, will resume: {exc.one_line()}"
+            except ConfigError as exc:
+                self._settle(ctx, item, "pending", exc)
+                return exc.one_line()
+            else:
+                self._settle(ctx, item, "done", None)
+                stats["written"] += 1
+        return None
+
+    def _settle(
+        self, ctx: RunContext, item: WorkItem, status: str, exc: OrderbridgeError | None
+    ) -> None:
+        with session_scope(self.url) as session:
+            session.execute(
+                update(WorkItem)
+                .where(WorkItem.id == item.id, WorkItem.claimed_by == self.holder)
+                .values(
+                    status=status,
+                    claimed_by=None,
+                    lease_until=None,
+                    updated_at=utcnow(),
+                    last_error=exc.one_line() if exc else None,
+                    run_id=ctx.run_id,
+                )
+            )
+            if status == "rejected" and exc is not None:
+                park(session, ctx.job_id, ctx.run_id, item.business_key, item.payload, exc)
+            elif status == "done":
+                resolve_on_success(session, ctx.job_id, item.business_key)
+
+    def _move_watermark(self, job_id: str, value: datetime) -> None:
+        with session_scope(self.url) as session:
+            mark = session.get(Watermark, (job_id, ""))
+            if mark is None:
+                session.add(Watermark(job_id=job_id, stream="", value=value))
+            else:
+                mark.value, mark.updated_at = value, utcnow()
+
+    @staticmethod
+    def _summary(ctx: RunContext, stats: dict[str, int]) -> str:
+        parts = [f"read {ctx.read}", f"written {stats['written']}", f"rejected {stats['failed']}"]
+        return "; ".join(parts + ctx.notes)
+
+    def _finish(
+        self,
+        run_id: int,
+        job: Job | None,
+        ctx: RunContext | None,
+        stats: dict[str, int],
+        status: str,
+        summary: str,
+        error: str | None = None,
+    ) -> RunOutcome:
+        values: dict[str, Any] = {
+            "status": status,
+            "finished_at": utcnow(),
+            "summary": summary,
+            "error": error,
+            "written": stats["written"],
+            "failed": stats["failed"],
+            "read": ctx.read if ctx else 0,
+            "api_calls": job.api_calls() if job else 0,
+        }
+        with session_scope(self.url) as session:
+            session.execute(update(JobRun).where(JobRun.id == run_id).values(**values))
+        log.info(
+            "run %s of %s %s: %s%s",
+            run_id,
+            job.job_id if job else "?",
+            status,
+            summary,
+            f" ({error})" if error else "",
+        )
+        return RunOutcome(run_id, status, error or summary)
