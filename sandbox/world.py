@@ -621,7 +621,7 @@ def _shipments(rng: random.Random, master: World, orders: list[Order]) -> list[S
         code: "".join(rng.choices("0123456789ABCDEFGHJKLMNPRSTVWXYZ", k=6))
         for code, *_ in WAREHOUSES_SPEC
     }
-    shipments = []
+    shipments, used = [], set()
     for n, order in enumerate(shipped):
         carrier, story = carriers[n], stories[n]
         service, days = rng.choice(SERVICES[carrier][:2] if story == "late" else SERVICES[carrier])
@@ -645,6 +645,10 @@ def _shipments(rng: random.Random, master: World, orders: list[Order]) -> list[S
         if not ship_lines:  # a one-line order ships part of its only line
             ln = order.lines[0]
             ship_lines = (ShipmentLine(ln.line_no, ln.sku, max(1, ln.quantity // 2)),)
+        tracking = _tracking_number(rng, carrier, service, shippers[warehouse[0]])
+        while tracking in used:
+            tracking = _tracking_number(rng, carrier, service, shippers[warehouse[0]])
+        used.add(tracking)
         weight = sum((master.item(s.sku).weight_kg * s.quantity for s in ship_lines), Decimal(0))
         shipments.append(
             Shipment(
@@ -652,7 +656,7 @@ def _shipments(rng: random.Random, master: World, orders: list[Order]) -> list[S
                 order_number=order.number,
                 carrier=carrier,
                 service=service,
-                tracking_number=_tracking_number(rng, carrier, service, shippers[warehouse[0]]),
+                tracking_number=tracking,
                 warehouse=warehouse[0],
                 ship_to_code=order.ship_to_code,
                 ship_date=ship_date,
