@@ -1,0 +1,50 @@
+"""Template filters: times in UTC, ages, durations, counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, url_for
+from werkzeug.routing import BuildError
+
+from web.store import utcnow
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
+
+
+def ago(value: datetime | None) -> str:
+    """'3 min ago', 'in 2 h'."""
+    if value is None:
+        return "—"
+    seconds = (utcnow() - value).total_seconds()
+    text = duration(abs(seconds))
+    return f"{text} ago" if seconds >= 0 else f"in {text}"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
+
+
+def link_to(endpoint: str, **values) -> str | None:
+    """The URL of a page, or None while that area is not built yet."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def init_filters(app: Flask) -> None:
+    app.add_template_filter(when)
+    app.add_template_filter(ago)
+    app.add_template_filter(duration)
+    app.add_template_global(link_to)

@@ -1,0 +1,62 @@
+"""The one permission table: which roles may use which endpoint, checked on every request.
+
+Every endpoint of the app must appear here, as PUBLIC or with its roles; an endpoint missing
+from the table is refused (and a test fails), so a new page is never open by accident.
+"""
+
+from __future__ import annotations
+
+from core.users import ROLES
+
+PUBLIC = "public"
+ALL = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
+
+PERMISSIONS: dict[str, str | frozenset[str]] = {
+    "static": PUBLIC,
+    "auth.login": PUBLIC,
+    "health.healthz": PUBLIC,
+    "health.metrics": PUBLIC,
+    "auth.logout": ALL,
+    "home.index": ALL,
+    "tokens.index": ALL,
+    "tokens.create": ALL,
+    "tokens.revoke": ALL,
+    "jobs.index": ADMIN,
+    "jobs.detail": ADMIN,
+    "jobs.run_now": ADMIN,
+    "jobs.pause": ADMIN,
+    "jobs.resume": ADMIN,
+    "api.me": ALL,
+    "api.jobs": ADMIN,
+    "api.job": ADMIN,
+    "api.job_runs": ADMIN,
+    "api.run_now": ADMIN,
+    "api.pause": ADMIN,
+    "api.resume": ADMIN,
+}
+
+# The navigation bar, in order; each entry shows only to roles allowed to open it.
+NAV = (("home.index", "Home"), ("jobs.index", "Jobs"), ("tokens.index", "API tokens"))
+
+
+def is_public(endpoint: str | None) -> bool:
+    return PERMISSIONS.get(endpoint or "") == PUBLIC
+
+
+def allowed(endpoint: str | None, role: str | None) -> bool:
+    """May someone with this role (None: not signed in) use this endpoint?"""
+    rule = PERMISSIONS.get(endpoint or "")
+    if rule is None:
+        return False
+    if rule == PUBLIC:
+        return True
+    return role is not None and role in rule
+
+
+def nav_for(role: str | None, endpoints: set[str]) -> list[tuple[str, str]]:
+    return [
+        (endpoint, label)
+        for endpoint, label in NAV
+        if endpoint in endpoints and allowed(endpoint, role) and not is_public(endpoint)
+    ]
