@@ -49,6 +49,17 @@ def load(args: argparse.Namespace) -> Any:
     return settings
 
 
+def require_schema(settings: Any) -> None:
+    """A store that was never migrated gets one line saying what to run, not a SQL error."""
+    from core.errors import ConfigError
+    from core.store.migrate import current_revision, head_revision
+
+    if current_revision(settings.database_url) != head_revision():
+        raise ConfigError(
+            "the store is not up to date", key="database_url", hint="run: python run.py db upgrade"
+        )
+
+
 def install_sandbox(settings: Any) -> None:
     """Route the external systems' host names to the in-process simulators."""
     from core import http
@@ -385,7 +396,7 @@ def build_parser() -> Parser:
 
     serve = verbs.add_parser("serve", help="the portal; embedded: with scheduler and workers")
     serve.add_argument("--port", type=int)
-    serve.set_defaults(func=cmd_serve)
+    serve.set_defaults(func=cmd_serve, needs_schema=False)
     web = verbs.add_parser("web", help="the portal alone")
     web.add_argument("--port", type=int)
     web.set_defaults(func=cmd_web)
@@ -399,7 +410,9 @@ def build_parser() -> Parser:
     job = verbs.add_parser("job", help="list, run and inspect jobs").add_subparsers(
         dest="action", metavar="ACTION", parser_class=Parser, required=True
     )
-    job.add_parser("list", help="every job and its schedule").set_defaults(func=cmd_job_list)
+    job.add_parser("list", help="every job and its schedule").set_defaults(
+        func=cmd_job_list, needs_schema=False
+    )
     run = job.add_parser("run", help="run a job now in this process until its window is done")
     run.add_argument("name")
     run.add_argument("--dry-run", action="store_true", help="plan only; write nothing")
@@ -433,13 +446,13 @@ def build_parser() -> Parser:
     )
     reset = sandbox.add_parser("reset", help="reseed the simulated world deterministically")
     reset.add_argument("--seed", type=int, default=1)
-    reset.set_defaults(func=cmd_sandbox_reset)
+    reset.set_defaults(func=cmd_sandbox_reset, needs_schema=False)
     stats = sandbox.add_parser("stats", help="calls, batches, records and duplicates per system")
     stats.add_argument("--json", action="store_true")
-    stats.set_defaults(func=cmd_sandbox_stats)
+    stats.set_defaults(func=cmd_sandbox_stats, needs_schema=False)
     sserve = sandbox.add_parser("serve", help="serve the simulators on loopback over HTTPS")
     sserve.add_argument("--port", type=int, default=8443)
-    sserve.set_defaults(func=cmd_sandbox_serve)
+    sserve.set_defaults(func=cmd_sandbox_serve, needs_schema=False)
 
     connector = verbs.add_parser("connector", help="external systems").add_subparsers(
         dest="action", metavar="ACTION", parser_class=Parser, required=True
@@ -456,11 +469,14 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from core.errors import ConfigError, OrderbridgeError
 
     try:
         args = build_parser().parse_args(argv)
         settings = load(args)
+        if getattr(args, "needs_schema", True):
+            require_schema(settings)
         return args.func(args, settings)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)

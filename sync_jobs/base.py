@@ -57,6 +57,12 @@ class Job:
         """
         raise NotImplementedError
 
+    def confirm(self, ctx: RunContext, business_key: str, payload: Any) -> bool:
+        """Did an interrupted attempt's write land? Asked only for items whose holder died
+        while carrying them out, so a resumed run does not write them twice. Jobs whose
+        target can be read by our external id answer from there; False means 'do it again'."""
+        return False
+
     def api_calls(self) -> int:
         return 0
 

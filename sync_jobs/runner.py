@@ -281,7 +281,9 @@ class Runner:
             if item is None:
                 continue
             try:
-                job.perform(ctx, item.business_key, item.payload)
+                interrupted = item.status == "claimed"  # its last holder died mid-item
+                if not (interrupted and job.confirm(ctx, item.business_key, item.payload)):
+                    job.perform(ctx, item.business_key, item.payload)
             except RecordRejectedError as exc:
                 self._settle(ctx, item, "rejected", exc)
                 stats["failed"] += 1

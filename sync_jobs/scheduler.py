@@ -197,8 +197,9 @@ class SchedulerService:
         scheduler.start()
         return scheduler
 
-    def _fire(self, job_id: str, run_time: datetime) -> None:
-        if create_run(self.url, job_id, run_time) is None:
+    def _fire(self, job_id: str, run_time: datetime | None = None) -> None:
+        # EnqueueExecutor passes the scheduled time; APScheduler itself never calls this bare.
+        if run_time is not None and create_run(self.url, job_id, run_time) is None:
             log.info("job %s at %s already fired (by another scheduler)", job_id, run_time)
 
     # --- the store side ---------------------------------------------------------------

@@ -26,7 +26,14 @@ class FakeJob(Job):
     def plan(self, ctx: RunContext):
         for n in range(self.spec.get("items", 3)):
             key = f"k{n:03d}"
-            yield ItemSpec(key, payload={"n": n}, version=self.spec.get("version", ""))
+            version = self.spec.get("version", "")
+            if self.spec.get("per_run"):
+                version = (ctx.scheduled_at or ctx.window_end).isoformat()
+                key = f"{key}@{version}"
+            yield ItemSpec(key, payload={"n": n}, version=version)
+
+    def confirm(self, ctx: RunContext, business_key: str, payload: Any) -> bool:
+        return business_key in written(self.settings.data_path)
 
     def perform(self, ctx: RunContext, business_key: str, payload: Any) -> None:
         time.sleep(self.spec.get("sleep", 0))
