@@ -18,10 +18,15 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PY) run.py serve
 
+# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one.
 test: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest
+	TEST_STORE=sqlite $(PY) -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== the suite again on PostgreSQL ($$TEST_DATABASE_URL)"; \
+		TEST_STORE=postgres $(PY) -m pytest -m "not browser"; \
+	fi
 
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .

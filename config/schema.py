@@ -204,3 +204,18 @@ def check_value(path: str, value: Any) -> Any:
         return setting.check(value)
     except ValueError as exc:
         raise ConfigError(f"expected {exc}, got {value!r}", key=path) from None
+
+
+def env_variable(path: str) -> str:
+    return "ORDERBRIDGE__" + "__".join(part.upper() for part in path.split("."))
+
+
+def settings_table() -> str:
+    """The README's settings table, made from SETTINGS so the two cannot drift."""
+    rows = ["| setting | environment variable | form | meaning |", "|---|---|---|---|"]
+    for setting in SETTINGS:
+        variable = env_variable(setting.path).replace("*", "<NAME>")
+        path = setting.path.replace("*", "<name>")
+        form, meaning = (text.replace("|", "\\|") for text in (setting.form, setting.meaning))
+        rows.append(f"| `{path}` | `{variable}` | {form} | {meaning} |")
+    return "\n".join(rows)

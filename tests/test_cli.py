@@ -1,0 +1,156 @@
+"""run.py as a person uses it: every verb has --help; bad input is one line, no traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import run
+from sync_jobs import SCHEDULE
+from tests.helpers import cli
+from tests.sync_jobs import fake_jobs
+
+VERBS = [
+    ["serve"],
+    ["web"],
+    ["scheduler"],
+    ["worker"],
+    ["job"],
+    ["job", "list"],
+    ["job", "run"],
+    ["job", "history"],
+    ["db"],
+    ["db", "upgrade"],
+    ["users"],
+    ["users", "add"],
+    ["users", "list"],
+    ["sandbox"],
+    ["sandbox", "reset"],
+    ["sandbox", "stats"],
+    ["sandbox", "serve"],
+    ["connector"],
+    ["connector", "check"],
+]
+
+
+@pytest.fixture(autouse=True)
+def fake_job():
+    fake_jobs.install()
+    yield
+    SCHEDULE.pop("fake_job", None)
+
+
+@pytest.mark.parametrize("verb", VERBS, ids=" ".join)
+def test_every_verb_has_help(verb, capsys):
+    with pytest.raises(SystemExit) as info:
+        run.main([*verb, "--help"])
+    assert info.value.code == 0
+    assert "usage:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["nonsense"], "invalid choice"),
+        (["job", "run"], "required"),
+        (["users", "add", "x", "--role", "king"], "invalid choice"),
+        (["sandbox", "reset", "--seed", "abc"], "invalid int"),
+        (["job", "history", "fake_job", "--limit", "x"], "invalid int"),
+    ],
+)
+def test_usage_errors_exit_64_with_one_line(argv, needle, capsys, settings):
+    assert run.main(argv) == 64
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0]
+
+
+def test_an_unknown_job_is_a_usage_error(settings):
+    result = cli(settings, "job", "run", "no_such_job")
+    assert result.returncode == 64
+    assert "no job named 'no_such_job'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_setting_names_its_key_and_exits_78(settings):
+    result = cli(settings, "job", "list", ORDERBRIDGE__WEB__PORT="many")
+    assert result.returncode == 78
+    assert (
+        result.stderr.strip()
+        == "error: web.port: expected a whole number from 1 to 65535, got 'many'"
+    )
+
+
+def test_an_unmigrated_store_says_what_to_run(tmp_path, settings):
+    result = cli(
+        settings,
+        "job",
+        "run",
+        "fake_job",
+        ORDERBRIDGE__DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}",
+    )
+    assert result.returncode == 78
+    assert "run: python run.py db upgrade" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_job_run_then_history_as_json(settings):
+    fake_jobs.configure(settings.data_path, items=3, reject=["k002"])
+    result = cli(settings, "job", "run", "fake_job")
+    assert result.returncode == 0, result.stderr
+    assert "completed" in result.stdout and "rejected 1" in result.stdout
+    history = cli(settings, "job", "history", "fake_job", "--json")
+    rows = json.loads(history.stdout)
+    assert [row["status"] for row in rows] == ["completed"]
+    row = rows[0]
+    assert set(row) == {
+        "scheduled_at",
+        "started_at",
+        "finished_at",
+        "status",
+        "read",
+        "written",
+        "failed",
+        "api_calls",
+        "summary",
+    }
+    assert (row["read"], row["written"], row["failed"]) == (3, 2, 1)
+    assert row["finished_at"].endswith("+00:00")
+
+
+def test_a_failed_run_exits_1(settings):
+    fake_jobs.configure(settings.data_path, items=1, transient=["k000"])
+    result = cli(settings, "job", "run", "fake_job")
+    assert result.returncode == 1
+    assert "transient" in result.stdout
+
+
+def test_dry_run_plans_without_writing(settings):
+    fake_jobs.configure(settings.data_path, items=2)
+    result = cli(settings, "job", "run", "fake_job", "--dry-run")
+    assert result.returncode == 0 and "2 item(s) would be carried out" in result.stdout
+    assert fake_jobs.written(settings.data_path) == []
+
+
+def test_db_upgrade_creates_demo_users_and_users_add_reads_stdin(settings):
+    result = cli(settings, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    added = cli(settings, "users", "add", "maria", "--role", "steward", stdin="a-long-password-1\n")
+    assert added.returncode == 0, added.stderr
+    listing = cli(settings, "users", "list").stdout
+    for role in ("coordinator", "steward", "finance", "auditor", "admin"):
+        assert f"{role}" in listing
+    assert "maria" in listing and "steward" in listing
+
+
+def test_production_refuses_to_start_while_a_demo_user_exists(settings):
+    cli(settings, "db", "upgrade")
+    result = cli(
+        settings, "worker", ORDERBRIDGE__MODE="production", ORDERBRIDGE__SECRET_KEY="x" * 40
+    )
+    assert result.returncode == 78
+    assert "demo users exist" in result.stderr
+
+
+def test_connector_check_of_an_unknown_system_is_a_usage_error(settings):
+    result = cli(settings, "connector", "check", "oracle")
+    assert result.returncode == 64 and "no connection named 'oracle'" in result.stderr
