@@ -143,7 +143,7 @@ def login():
             )
             portal_user = PortalUser.of(user)
     if user is None:
-        return _render_login("Wrong user name or password.", 401, username)
+        return _render_login("Wrong user name or password.", 200, username)
     session.clear()  # a fresh session at sign-in, so a planted session id is worthless
     login_user(portal_user)
     session.permanent = True
