@@ -17,7 +17,6 @@ def cli_env(settings, **extra: str) -> dict[str, str]:
             "ORDERBRIDGE__DATA_DIR": str(settings.data_path),
             "ORDERBRIDGE__DATABASE_URL": settings.database_url,
             "ORDERBRIDGE__JOBS__CHECK_CONNECTIONS__PAUSED": "true",
-            "ORDERBRIDGE__SANDBOX__ENABLED": "false",
             "PYTHONPATH": str(PROJECT),
         }
     )
