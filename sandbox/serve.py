@@ -70,6 +70,12 @@ class _ServerHandler(ServerHandler):
     def get_scheme(self) -> str:
         return "https"
 
+    def log_exception(self, exc_info: Any) -> None:
+        if isinstance(exc_info[1], OSError):  # the client left first, e.g. it timed out
+            log.debug("sandbox: client gone: %s", exc_info[1])
+        else:
+            log.error("sandbox: a simulator failed", exc_info=exc_info)
+
 
 class _RequestHandler(WSGIRequestHandler):
     timeout = 60  # idle keep-alive connections do not hold a thread forever
