@@ -248,3 +248,72 @@ class EdiInterchange(Record):
     st_control: str = ""
     direction: str = "inbound"
     raw: str = ""
+
+
+# --- payloads: records as JSON-safe dicts and back (work items, error queue, outbox) ------
+
+_PAYLOAD_TYPES = {
+    "Money": Money,
+    "Quantity": Quantity,
+    "Address": Address,
+    "OrderLine": OrderLine,
+    "TrackingEvent": TrackingEvent,
+    "Package": Package,
+    "ShipmentLine": ShipmentLine,
+    "ProofOfDelivery": ProofOfDelivery,
+    "InvoiceLine": InvoiceLine,
+}
+
+
+def to_payload(value: object) -> object:
+    """A record as plain JSON types: Decimal and dates as ISO strings, nested records as dicts."""
+    from dataclasses import fields, is_dataclass
+
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_payload(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [to_payload(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def from_payload(cls: type, data: dict) -> object:
+    """Rebuild a record of type cls from to_payload's output, types taken from its hints."""
+    import typing
+    from dataclasses import fields
+
+    hints = typing.get_type_hints(cls)
+    kwargs = {f.name: _revive(hints[f.name], data[f.name]) for f in fields(cls) if f.name in data}
+    return cls(**kwargs)
+
+
+def _revive(hint: object, value: object) -> object:
+    import types
+    import typing
+
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _revive(inner[0], value)
+    if origin is list:
+        (arg,) = typing.get_args(hint) or (object,)
+        return [_revive(arg, v) for v in value]
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_revive(args[0], v) for v in value)
+        return tuple(_revive(a, v) for a, v in zip(args, value, strict=True))
+    if hint is Decimal:
+        return Decimal(str(value))
+    if hint is datetime:
+        return datetime.fromisoformat(value)
+    if hint is date:
+        return date.fromisoformat(value)
+    if isinstance(hint, type) and hint.__name__ in _PAYLOAD_TYPES and isinstance(value, dict):
+        return from_payload(hint, value)
+    return value

@@ -39,6 +39,14 @@ SCHEDULE: dict[str, JobSpec] = {
             every="1m",
             urgency="urgent",
         ),
+        JobSpec(
+            "pull_master_data",
+            "sync_jobs.pull_master_data:PullMasterData",
+            "Items, prices, customers, ship-tos and availability from the ERP into the store.",
+            every="15m",
+            urgency="normal",
+            lookback="10m",
+        ),
     )
 }
 

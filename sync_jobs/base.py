@@ -34,6 +34,12 @@ class RunContext:
     scheduled_at: datetime | None = None
     notes: list[str] = field(default_factory=list)
     read: int = 0
+    # Records of a batch item that were refused on their own: (business key, payload, error).
+    rejected: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+    def reject(self, business_key: str, payload: Any, error: Any) -> None:
+        """Park one record of a batch item in the error queue; the rest of the batch goes on."""
+        self.rejected.append((business_key, payload, error))
 
 
 class Job:

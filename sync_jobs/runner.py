@@ -298,7 +298,16 @@ class Runner:
             else:
                 self._settle(ctx, item, "done", None)
                 stats["written"] += 1
+            stats["failed"] += self._park_batch_rejections(ctx)
         return None
+
+    def _park_batch_rejections(self, ctx: RunContext) -> int:
+        rejected, ctx.rejected = ctx.rejected, []
+        if rejected:
+            with session_scope(self.url) as session:
+                for business_key, payload, exc in rejected:
+                    park(session, ctx.job_id, ctx.run_id, business_key, payload, exc)
+        return len(rejected)
 
     def _settle(
         self, ctx: RunContext, item: WorkItem, status: str, exc: OrderbridgeError | None

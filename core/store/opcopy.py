@@ -1,0 +1,120 @@
+"""The operational copy: canonical records written into the store's tables, keyed by business key.
+
+Reports, cross-checks and reconciliation read these tables; the jobs that pull from the
+systems write them here, through one upsert per record type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import records as rec
+from core.store import models as m
+
+
+def _sourced(record: rec.Record) -> dict[str, Any]:
+    return {
+        "source_system": record.source_system,
+        "source_key": record.source_key,
+        "modified_at": record.modified_at,
+    }
+
+
+def _customer(r: rec.Customer) -> tuple[dict, dict]:
+    return {"number": r.number}, {
+        **_sourced(r),
+        "name": r.name,
+        "currency": r.currency,
+        "price_level": r.price_level,
+        "priority": r.priority,
+        "terms": r.terms,
+        "active": r.active,
+    }
+
+
+def _ship_to(r: rec.ShipTo) -> tuple[dict, dict]:
+    a = r.address
+    lines = list(a.lines) + ["", ""]
+    return (
+        {"customer_number": r.customer_number, "code": r.code},
+        {
+            **_sourced(r),
+            "name": a.name,
+            "line1": lines[0],
+            "line2": lines[1],
+            "city": a.city,
+            "state": a.state,
+            "postal_code": a.postal_code,
+            "country": a.country,
+            "contact": a.contact,
+            "is_default": r.default,
+        },
+    )
+
+
+def _item(r: rec.Item) -> tuple[dict, dict]:
+    return {"sku": r.sku}, {
+        **_sourced(r),
+        "description": r.description,
+        "uom": r.uom,
+        "active": r.active,
+        "drop_ship": r.drop_ship,
+        "kit": r.kit,
+    }
+
+
+def _price(r: rec.PriceListEntry) -> tuple[dict, dict]:
+    return (
+        {
+            "sku": r.sku,
+            "price_level": r.price_level,
+            "currency": r.unit_price.currency,
+            "min_quantity": r.min_quantity,
+            "effective_from": r.effective_from,
+        },
+        {**_sourced(r), "unit_price": r.unit_price.amount, "effective_to": r.effective_to},
+    )
+
+
+def _availability(r: rec.Availability) -> tuple[dict, dict]:
+    return (
+        {"sku": r.sku, "location": r.location},
+        {**_sourced(r), "on_hand": r.on_hand, "allocated": r.allocated, "available": r.available},
+    )
+
+
+WRITERS: dict[type, tuple[type, Callable[[Any], tuple[dict, dict]]]] = {
+    rec.Customer: (m.Customer, _customer),
+    rec.ShipTo: (m.ShipTo, _ship_to),
+    rec.Item: (m.Item, _item),
+    rec.PriceListEntry: (m.PriceListEntry, _price),
+    rec.Availability: (m.Inventory, _availability),
+}
+
+
+def _check_lengths(model: type, values: dict[str, Any]) -> None:
+    """Refuse text longer than its column on every engine (SQLite would keep it silently)."""
+    for name, value in values.items():
+        length = getattr(model.__table__.c[name].type, "length", None)
+        if length and isinstance(value, str) and len(value) > length:
+            raise ValueError(f"{name} {value[:40]!r} is longer than {length} characters")
+
+
+def upsert(session: Session, record: rec.Record) -> str:
+    """Insert or update the record's row; returns 'inserted', 'updated' or 'unchanged'."""
+    model, columns = WRITERS[type(record)]
+    key, values = columns(record)
+    _check_lengths(model, {**key, **values})
+    row = session.scalars(select(model).filter_by(**key)).first()
+    if row is None:
+        session.add(model(**key, **values))
+        session.flush()
+        return "inserted"
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    for name, value in changed.items():
+        setattr(row, name, value)
+    return "updated" if changed else "unchanged"
