@@ -35,7 +35,7 @@ def test_a_wrong_password_is_refused_and_audited(client, db_url):
     assert response.status_code == 200
     assert "Wrong user name or password" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
-    assert audit_actions(db_url) == [("admin", "login_failed", "admin")]
+    assert audit_actions(db_url) == [("anonymous", "login_failed", "admin")]
 
 
 def test_sign_out_is_post_only(admin):
