@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -121,8 +123,6 @@ def test_production_cookies_are_secure(make_settings, db_url):
 
 
 def csrf_token_from(page: str) -> str:
-    import re
-
     return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
 
