@@ -21,7 +21,7 @@ from web.store import db, settings, utcnow
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
-login_manager.session_protection = "strong"
+login_manager.session_protection = "basic"
 FAILED = "login_failed"
 
 
@@ -53,8 +53,8 @@ def bearer_token() -> str | None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> PortalUser | None:
-    if request.headers.get("Authorization"):
-        return None  # a request that names its credentials is judged by them alone
+    if bearer_token() is not None:
+        return None  # an API request that brings a token is judged by the token alone
     key, _, name = user_id.partition(":")
     if not key.isdigit():
         return None
@@ -113,6 +113,21 @@ def _render_login(error: str | None = None, status: int = 200, username: str = "
     return page, status
 
 
+def _check_credentials(username: str, password: str, address: str) -> PortalUser | None:
+    """The user these credentials name, or None; either way an audit row, never the password."""
+    with db() as store:
+        user = authenticate(store, username, password) if username and password else None
+        if user is None:
+            # The name is only claimed, so the actor is anonymous; the key feeds the rate limit.
+            after = {"address": address}
+            record_audit(store, "anonymous", FAILED, "user", username.lower(), after=after)
+            return None
+        record_audit(
+            store, user.username, "login", "user", user.username, after={"address": address}
+        )
+        return PortalUser.of(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -120,32 +135,16 @@ def login():
     if request.method == "GET":
         return _render_login()
     username = request.form.get("username", "").strip()
-    password = request.form.get("password", "")
     address = client_address()
     if too_many_failures(username, address):
         message = "Too many failed sign-ins. Wait a minute and try again."
         page, status = _render_login(message, 429, username)
         return page, status, {"Retry-After": "60"}
-    with db() as store:
-        user = authenticate(store, username, password) if username and password else None
-        if user is None:
-            record_audit(
-                store,
-                username[:80] or "-",
-                FAILED,
-                "user",
-                username.lower(),
-                after={"address": address},
-            )
-        else:
-            record_audit(
-                store, user.username, "login", "user", user.username, after={"address": address}
-            )
-            portal_user = PortalUser.of(user)
+    user = _check_credentials(username, request.form.get("password", ""), address)
     if user is None:
         return _render_login("Wrong user name or password.", 200, username)
     session.clear()  # a fresh session at sign-in, so a planted session id is worthless
-    login_user(portal_user)
+    login_user(user)
     session.permanent = True
     return redirect(safe_next(request.form.get("next") or request.args.get("next")))
 

@@ -24,14 +24,20 @@ def ago(value: datetime | None) -> str:
 
 
 def duration(seconds: float | None) -> str:
+    """'4.2 s', '1 min 23 s', '2 h 5 min', '3.5 d'."""
     if seconds is None:
         return "—"
-    if seconds < 60:
-        return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 86400:
-        return f"{seconds / 3600:.1f} h"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        minutes, rest = divmod(whole, 60)
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    if whole < 86400:
+        hours, rest = divmod(whole, 3600)
+        return f"{hours} h {rest // 60} min" if rest >= 60 else f"{hours} h"
     return f"{seconds / 86400:.1f} d"
 
 

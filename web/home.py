@@ -80,19 +80,25 @@ def _connections(store: Session, now: datetime) -> Attention:
     return card
 
 
+def _listed(store: Session, query, order, describe: Callable) -> tuple[list[str], int]:
+    """The first LIST_LIMIT rows of a query, described, and how many there are in all."""
+    total = store.scalar(select(func.count()).select_from(query.subquery()))
+    rows = store.scalars(query.order_by(order).limit(LIST_LIMIT))
+    return [describe(row) for row in rows], total
+
+
+def _describe_error(row: RecordError) -> str:
+    text = f"{row.job_id} · {row.business_key} · {row.error_class}: {row.message}"
+    return text + (f" (hint: {row.hint})" if row.hint else "")
+
+
 def _open_errors(store: Session, now: datetime) -> Attention:
     query = select(RecordError).where(RecordError.status == "open")
-    count = store.scalar(select(func.count()).select_from(query.subquery()))
-    rows = store.scalars(query.order_by(RecordError.last_seen.desc()).limit(LIST_LIMIT))
-    items = [
-        f"{row.job_id} · {row.business_key} · {row.error_class}: {row.message}"
-        + (f" (hint: {row.hint})" if row.hint else "")
-        for row in rows
-    ]
+    items, total = _listed(store, query, RecordError.last_seen.desc(), _describe_error)
     return Attention(
         "Records waiting in the error queue",
         items=items,
-        count=count,
+        count=total,
         endpoint="errors.index",
         link_label="Error queue",
     )
@@ -100,30 +106,36 @@ def _open_errors(store: Session, now: datetime) -> Attention:
 
 def _uploads_awaiting(store: Session, now: datetime) -> Attention:
     query = select(Upload).where(Upload.status == "awaiting_approval")
-    rows = store.scalars(query.order_by(Upload.uploaded_at).limit(LIST_LIMIT))
-    items = [f"{u.filename} ({u.kind}, {u.rows} rows) from {u.uploaded_by}" for u in rows]
-    count = store.scalar(select(func.count()).select_from(query.subquery()))
+    items, total = _listed(
+        store,
+        query,
+        Upload.uploaded_at,
+        lambda u: f"{u.filename} ({u.kind}, {u.rows} rows) from {u.uploaded_by}",
+    )
     return Attention(
         "Uploads awaiting approval",
         items=items,
-        count=count,
+        count=total,
         endpoint="uploads.index",
         link_label="Uploads",
     )
 
 
 def _delivered_not_invoiced(store: Session, now: datetime) -> Attention:
-    invoiced = select(Invoice.order_number)
     query = select(Shipment).where(
-        Shipment.status == "delivered", Shipment.order_number.not_in(invoiced)
+        Shipment.status == "delivered",
+        Shipment.order_number.not_in(select(Invoice.order_number)),
     )
-    count = store.scalar(select(func.count()).select_from(query.subquery()))
-    rows = store.scalars(query.order_by(Shipment.delivered_at).limit(LIST_LIMIT))
-    items = [f"shipment {s.number} of order {s.order_number}" for s in rows]
+    items, total = _listed(
+        store,
+        query,
+        Shipment.delivered_at,
+        lambda s: f"shipment {s.number} of order {s.order_number}",
+    )
     return Attention(
         "Delivered shipments with no invoice yet",
         items=items,
-        count=count,
+        count=total,
         endpoint="reports.index",
         link_label="Reports",
         note="Reconciliation workbooks will be downloadable from Reports.",

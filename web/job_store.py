@@ -164,6 +164,10 @@ def request_run(session: Session, job_id: str, username: str) -> tuple[JobComman
 
     Returns the command and whether it is new.
     """
+    # Two clicks at once: the row lock (PostgreSQL) makes the second wait and see the first;
+    # SQLite serialises writers anyway.
+    lock = select(JobDefinition.job_id).where(JobDefinition.job_id == job_id).with_for_update()
+    session.execute(lock)
     waiting = session.scalar(
         select(JobCommand).where(
             JobCommand.job_id == job_id,

@@ -9,7 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.web.helpers import add_job
+from tests.web.helpers import add_job, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,8 +38,6 @@ def test_api_errors_are_json(app, admin):
 
 
 def test_403_and_404_pages_share_the_look(client):
-    from tests.web.helpers import sign_in
-
     sign_in(client, "steward")
     forbidden = client.get("/jobs")
     assert forbidden.status_code == 403

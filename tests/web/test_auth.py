@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -35,7 +37,7 @@ def test_a_wrong_password_is_refused_and_audited(client, db_url):
     assert response.status_code == 200
     assert "Wrong user name or password" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
-    assert audit_actions(db_url) == [("admin", "login_failed", "admin")]
+    assert audit_actions(db_url) == [("anonymous", "login_failed", "admin")]
 
 
 def test_sign_out_is_post_only(admin):
@@ -121,8 +123,6 @@ def test_production_cookies_are_secure(make_settings, db_url):
 
 
 def csrf_token_from(page: str) -> str:
-    import re
-
     return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
 
