@@ -83,9 +83,7 @@ def _http_error(status: int, response: requests.Response | None, what: str) -> E
 
 
 def _safe_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def check_wsdl(content: bytes) -> None:

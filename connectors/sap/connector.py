@@ -29,18 +29,29 @@ DEFAULT_SERVICE_PATH = (
 )
 
 
-def _entries(parse: Callable[[dict], Any]) -> Callable[[dict], list]:
-    return lambda result: [parse(row) for row in records.rows(result.get("ENTRIES"))]
+Parse = Callable[[dict, records.OrderDefaults], list]
+
+
+def _documents(parse: Callable[[dict], list]) -> Parse:
+    return lambda result, defaults: parse(result)
+
+
+def _entries(parse: Callable[..., Any], with_defaults: bool = False) -> Parse:
+    def parse_page(result: dict, defaults: records.OrderDefaults) -> list:
+        extra = (defaults,) if with_defaults else ()
+        return [parse(row, *extra) for row in records.rows(result.get("ENTRIES"))]
+
+    return parse_page
 
 
 # entity -> (read operation, parser of one page, table that counts the page)
-READS: dict[str, tuple[str, Callable[[dict], list], str]] = {
-    "order": ("ZOB_SALESORDER_GETLIST", records.parse_orders, "HEADERS"),
-    "shipment": ("ZOB_DELIVERY_GETLIST", records.parse_shipments, "HEADERS"),
-    "invoice": ("ZOB_BILLINGDOC_GETLIST", records.parse_invoices, "HEADERS"),
-    "customer": ("ZOB_CUSTOMER_GETLIST", _entries(records.parse_customer), "ENTRIES"),
+READS: dict[str, tuple[str, Parse, str]] = {
+    "order": ("ZOB_SALESORDER_GETLIST", _documents(records.parse_orders), "HEADERS"),
+    "shipment": ("ZOB_DELIVERY_GETLIST", _documents(records.parse_shipments), "HEADERS"),
+    "invoice": ("ZOB_BILLINGDOC_GETLIST", _documents(records.parse_invoices), "HEADERS"),
+    "customer": ("ZOB_CUSTOMER_GETLIST", _entries(records.parse_customer, True), "ENTRIES"),
     "item": ("ZOB_MATERIAL_GETLIST", _entries(records.parse_item), "ENTRIES"),
-    "price": ("ZOB_PRICE_GETLIST", _entries(records.parse_price), "ENTRIES"),
+    "price": ("ZOB_PRICE_GETLIST", _entries(records.parse_price, True), "ENTRIES"),
     "availability": ("ZOB_AVAILABILITY_GETLIST", _entries(records.parse_availability), "ENTRIES"),
 }
 ALIASES = {
@@ -142,7 +153,7 @@ class SapConnector:
             messages = records.parse_return(records.rows(result.get("RETURN")))
             if messages.failed:
                 raise ConfigError(f"{operation}: " + "; ".join(messages.errors), system=SYSTEM)
-            yield from parse(result)
+            yield from parse(result, self.defaults)
             page = len(records.rows(result.get(counted)))
             skip += page
             if records.text(result.get("MORE")) != "X" or page == 0:
@@ -233,11 +244,16 @@ class SapConnector:
         if self.test_run:
             verb = "created" if created else "changed"
             message = f"test run: would be {verb}, nothing posted"
-            return WriteResult(key, True, their_id=number or None, message=message,
-                               warnings=messages.warnings)
+            return WriteResult(
+                key, True, their_id=number or None, message=message, warnings=messages.warnings
+            )
         if not number:
-            return WriteResult(key, False, message="SAP returned no sales document number",
-                               warnings=messages.warnings)
+            return WriteResult(
+                key,
+                False,
+                message="SAP returned no sales document number",
+                warnings=messages.warnings,
+            )
         verb = "created" if created else "changed"
         return WriteResult(key, True, their_id=number, message=verb, warnings=messages.warnings)
 

@@ -50,6 +50,12 @@ class OrderDefaults:
     price_condition: str = "PPR0"
     hold_block: str = "01"
     cancel_reason: str = "Z1"
+    # SAP price list types (PLTYP, two characters) and the price levels they stand for.
+    price_lists: str = "01=Base Price,02=Wholesale,03=Distributor"
+
+    def price_level(self, code: str) -> str:
+        pairs = (entry.partition("=") for entry in self.price_lists.split(","))
+        return {k.strip(): v.strip() for k, _, v in pairs}.get(code, code)
 
 
 @dataclass
@@ -342,7 +348,9 @@ def rows(table: Any) -> list[dict[str, Any]]:
 
 def parse_orders(result: dict[str, Any]) -> list[Order]:
     items = _group(rows(result.get("ITEMS")))
-    return [parse_order(h, items.get(text(h.get("VBELN")), [])) for h in rows(result.get("HEADERS"))]
+    return [
+        parse_order(h, items.get(text(h.get("VBELN")), [])) for h in rows(result.get("HEADERS"))
+    ]
 
 
 def parse_order(header: dict[str, Any], items: list[dict[str, Any]]) -> Order:
@@ -450,7 +458,7 @@ def parse_invoice(header: dict[str, Any], items: list[dict[str, Any]]) -> Invoic
     )
 
 
-def parse_customer(row: dict[str, Any]) -> Customer:
+def parse_customer(row: dict[str, Any], defaults: OrderDefaults | None = None) -> Customer:
     number = text(row.get("KUNNR"))
     return Customer(
         source_system=SYSTEM,
@@ -459,7 +467,7 @@ def parse_customer(row: dict[str, Any]) -> Customer:
         number=number,
         name=text(row.get("NAME1")),
         currency=text(row.get("WAERS")) or "USD",
-        price_level=text(row.get("PLTYP")),
+        price_level=(defaults or OrderDefaults()).price_level(text(row.get("PLTYP"))),
         terms=text(row.get("ZTERM")),
         active=not text(row.get("AUFSD")),
     )
@@ -478,13 +486,13 @@ def parse_item(row: dict[str, Any]) -> Item:
     )
 
 
-def parse_price(row: dict[str, Any]) -> PriceListEntry:
+def parse_price(row: dict[str, Any], defaults: OrderDefaults | None = None) -> PriceListEntry:
     return PriceListEntry(
         source_system=SYSTEM,
         source_key=text(row.get("KNUMH")),
         modified_at=parse_sap_timestamp(row.get("CHANGED_AT")),
         sku=text(row.get("MATNR")),
-        price_level=text(row.get("PLTYP")),
+        price_level=(defaults or OrderDefaults()).price_level(text(row.get("PLTYP"))),
         unit_price=Money(decimal(row.get("KBETR")), text(row.get("KONWA")) or "USD"),
         min_quantity=decimal(row.get("KSTBM")),
         effective_from=parse_sap_date(row.get("DATAB")),

@@ -17,6 +17,7 @@ from __future__ import annotations
 from xml.sax.saxutils import quoteattr
 
 NS = "urn:sap-com:document:sap:rfc:functions"
+HTTP_TRANSPORT = "http://schemas.xmlsoap.org/soap/http"
 SERVICE = "ZOB_SD_ORDERBRIDGE"
 BINDING = "ZOB_SD_ORDERBRIDGE_BINDING"
 PATH = "/sap/bc/srt/rfc/sap/zob_sd_orderbridge/100/zob_sd_orderbridge/zob_sd_orderbridge_binding"
@@ -50,7 +51,10 @@ SIMPLE_TYPES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
         "xsd:token",
         (
             ("length", "36"),
-            ("pattern", "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
+            (
+                "pattern",
+                "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+            ),
         ),
     ),
 }
@@ -305,10 +309,18 @@ OPERATIONS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], 
     "ZOB_SALESORDER_GETLIST": _read(("HEADERS", "ZOB_T_SO_HEADER"), ("ITEMS", "ZOB_T_SO_ITEM")),
     "ZOB_DELIVERY_GETLIST": _read(("HEADERS", "ZOB_T_DLV_HEADER"), ("ITEMS", "ZOB_T_DLV_ITEM")),
     "ZOB_BILLINGDOC_GETLIST": _read(("HEADERS", "ZOB_T_BIL_HEADER"), ("ITEMS", "ZOB_T_BIL_ITEM")),
-    "ZOB_CUSTOMER_GETLIST": _read(("ENTRIES", "ZOB_T_CUSTOMER"),),
-    "ZOB_MATERIAL_GETLIST": _read(("ENTRIES", "ZOB_T_MATERIAL"),),
-    "ZOB_PRICE_GETLIST": _read(("ENTRIES", "ZOB_T_PRICE"),),
-    "ZOB_AVAILABILITY_GETLIST": _read(("ENTRIES", "ZOB_T_AVAILABILITY"),),
+    "ZOB_CUSTOMER_GETLIST": _read(
+        ("ENTRIES", "ZOB_T_CUSTOMER"),
+    ),
+    "ZOB_MATERIAL_GETLIST": _read(
+        ("ENTRIES", "ZOB_T_MATERIAL"),
+    ),
+    "ZOB_PRICE_GETLIST": _read(
+        ("ENTRIES", "ZOB_T_PRICE"),
+    ),
+    "ZOB_AVAILABILITY_GETLIST": _read(
+        ("ENTRIES", "ZOB_T_AVAILABILITY"),
+    ),
 }
 
 
@@ -350,7 +362,11 @@ def _schema() -> list[str]:
                 "          <xsd:sequence>",
             ]
             out += [_element(name, spec, "            ") for name, spec in params]
-            out += ["          </xsd:sequence>", "        </xsd:complexType>", "      </xsd:element>"]
+            out += [
+                "          </xsd:sequence>",
+                "        </xsd:complexType>",
+                "      </xsd:element>",
+            ]
     out.append("    </xsd:schema>")
     return out
 
@@ -396,7 +412,7 @@ def _binding(suffix: str, prefix: str) -> list[str]:
         "    <wsp:Policy>",
         f'      <wsp:PolicyReference URI="#BN__{BINDING}"/>',
         "    </wsp:Policy>",
-        f'    <{prefix}:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/>',
+        f'    <{prefix}:binding transport="{HTTP_TRANSPORT}" style="document"/>',
     ]
     for operation in OPERATIONS:
         action = f"{NS}:{SERVICE}:{operation}Request"
