@@ -185,6 +185,10 @@ class SapClient:
         try:
             result = getattr(proxy, operation)(**params)
         except zeep_errors.Fault as exc:
+            status = self._last_response.status_code if self._last_response is not None else 0
+            if exc.code is None or status not in (200, 500):
+                # No SOAP fault inside: an HTML page (ICM logon, proxy) that parsed as XML.
+                raise _http_error(status, self._last_response, operation) from None
             raise self._fault(operation, exc, record_key) from None
         except zeep_errors.TransportError as exc:
             raise _http_error(exc.status_code, self._last_response, operation) from None
