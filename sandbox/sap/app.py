@@ -88,7 +88,9 @@ class SapApp:
             self.state.count_call(SYSTEM, "GET wsdl")
             if not _authorised(self.state, environ):
                 return _logon_failed(start_response)
-            base = f"{environ['wsgi.url_scheme']}://{environ.get('HTTP_HOST', 'localhost')}"
+            host = environ.get("HTTP_HOST", "localhost")
+            # On loopback the frame mounts us under /sap: the address must say so.
+            base = f"{environ['wsgi.url_scheme']}://{host}{environ.get('SCRIPT_NAME', '')}"
             return _send(start_response, "200 OK", render(base).encode(), "text/xml; charset=utf-8")
         if method != "POST":
             return _send(start_response, "405 Method Not Allowed", b"", "text/plain")
