@@ -18,7 +18,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 SIMULATORS: dict[str, str] = {
     "netsuite": "sandbox.generic:netsuite",
-    "sap": "sandbox.generic:sap",
+    "sap": "sandbox.sap:simulator",
     "salesforce": "sandbox.generic:salesforce",
     "ups": "sandbox.generic:ups",
     "fedex": "sandbox.generic:fedex",
