@@ -427,7 +427,7 @@ def build_parser() -> Parser:
         dest="action", metavar="ACTION", parser_class=Parser, required=True
     )
     db.add_parser("upgrade", help="apply migrations; embedded: create demo users").set_defaults(
-        func=cmd_db_upgrade
+        func=cmd_db_upgrade, needs_schema=False
     )
 
     users = verbs.add_parser("users", help="sign-ins").add_subparsers(

@@ -34,6 +34,8 @@ class RunContext:
     scheduled_at: datetime | None = None
     notes: list[str] = field(default_factory=list)
     read: int = 0
+    # Records written by batch items; the runner counts one per item when a job leaves it 0.
+    written: int = 0
     # Records of a batch item that were refused on their own: (business key, payload, error).
     rejected: list[tuple[str, Any, Any]] = field(default_factory=list)
 

@@ -9,6 +9,7 @@ alone in the error queue.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from itertools import islice
 from typing import Any
 
@@ -48,6 +49,8 @@ def _batches(records: Iterable[Any]) -> Iterator[list[Any]]:
 
 class PullMasterData(Job):
     job_id = "pull_master_data"
+    # The first run takes everything the ERP has; later runs only what changed.
+    first_window = timedelta(days=365 * 30)
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
@@ -69,6 +72,7 @@ class PullMasterData(Job):
                 try:
                     with session.begin_nested():
                         upsert(session, record)
+                    ctx.written += 1
                 except (ValueError, TypeError, LookupError, IntegrityError) as exc:
                     ctx.reject(
                         record_key(record),

@@ -340,7 +340,11 @@ class Runner:
 
     @staticmethod
     def _summary(ctx: RunContext, stats: dict[str, int]) -> str:
-        parts = [f"read {ctx.read}", f"written {stats['written']}", f"rejected {stats['failed']}"]
+        parts = [
+            f"read {ctx.read}",
+            f"written {ctx.written or stats['written']}",
+            f"rejected {stats['failed']}",
+        ]
         return "; ".join(parts + ctx.notes)
 
     def _finish(

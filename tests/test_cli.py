@@ -154,3 +154,12 @@ def test_production_refuses_to_start_while_a_demo_user_exists(settings):
 def test_connector_check_of_an_unknown_system_is_a_usage_error(settings):
     result = cli(settings, "connector", "check", "oracle")
     assert result.returncode == 64 and "no connection named 'oracle'" in result.stderr
+
+
+def test_db_upgrade_on_a_fresh_data_folder(tmp_path, settings):
+    fresh = f"sqlite:///{tmp_path / 'fresh' / 'orderbridge.db'}"
+    result = cli(settings, "db", "upgrade", ORDERBRIDGE__DATABASE_URL=fresh)
+    assert result.returncode == 0, result.stderr
+    assert "demo users created: coordinator, steward, finance, auditor, admin" in result.stdout
+    again = cli(settings, "db", "upgrade", ORDERBRIDGE__DATABASE_URL=fresh)
+    assert again.returncode == 0 and "demo users created" not in again.stdout
