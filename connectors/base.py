@@ -61,7 +61,12 @@ class Carrier(Protocol):
 
 # system -> "module:factory"; the factory takes the Settings and returns a connector.
 # Imported lazily so one system's dependencies never load for another's job.
-CONNECTORS: dict[str, str] = {}
+CONNECTORS: dict[str, str] = {
+    "ups": "connectors.carriers.ups:from_settings",
+    "fedex": "connectors.carriers.fedex:from_settings",
+    "dhl": "connectors.carriers.dhl:from_settings",
+    "threepl": "connectors.threepl.connector:from_settings",
+}
 
 
 def register(system: str, target: str) -> None:
