@@ -20,9 +20,9 @@ SIMULATORS: dict[str, str] = {
     "netsuite": "sandbox.generic:netsuite",
     "sap": "sandbox.generic:sap",
     "salesforce": "sandbox.generic:salesforce",
-    "ups": "sandbox.generic:ups",
-    "fedex": "sandbox.generic:fedex",
-    "dhl": "sandbox.generic:dhl",
+    "ups": "sandbox.carriers.ups:simulator",
+    "fedex": "sandbox.carriers.fedex:simulator",
+    "dhl": "sandbox.carriers.dhl:simulator",
     "threepl": "sandbox.generic:threepl",
 }
 

@@ -124,8 +124,10 @@ def finish(result: TrackResult, latest: str = st.UNKNOWN) -> TrackResult:
 
 
 def flag_no_movement(result: TrackResult, now: datetime, days: int) -> TrackResult:
-    """Turn a live shipment with no event for `days` days into an exception on the carrier."""
-    if result.found and result.status not in st.TERMINAL:
+    """Turn a live shipment with no event for `days` days into an exception on the carrier
+    (an exception that already names its reason, such as damage, keeps it)."""
+    named = result.status == st.EXCEPTION and result.reason_code
+    if result.found and result.status not in st.TERMINAL and not named:
         if st.stalled_since(result.events, now, days):
             result.status = st.merge_status(result.status, st.EXCEPTION)
             result.reason_code, result.on_whom = "no_movement", "carrier"

@@ -90,9 +90,9 @@ def _event(event: dict[str, Any]) -> TrackingEvent | None:
 
 
 def _pod(shipment: dict[str, Any], track: TrackResult) -> ProofOfDelivery | None:
-    if track.status != st.DELIVERED:
-        return None
     proof = dig(shipment, "details", "proofOfDelivery", default={})
+    if track.status != st.DELIVERED or not isinstance(proof, dict) or not proof:
+        return None
     delivered = [e for e in track.events if e.status == st.DELIVERED]
     when = timestamp(proof.get("timestamp")) or (delivered[-1].occurred_at if delivered else None)
     if when is None:

@@ -168,13 +168,13 @@ def _moment(result: dict[str, Any], kind: str) -> datetime | None:
 
 
 def _pod(result: dict[str, Any], track: TrackResult) -> ProofOfDelivery | None:
-    if track.status != st.DELIVERED:
+    details = result.get("deliveryDetails")
+    if track.status != st.DELIVERED or not isinstance(details, dict) or not details:
         return None
     delivered = [e for e in track.events if e.status == st.DELIVERED]
     when = _moment(result, "ACTUAL_DELIVERY") or (delivered[-1].occurred_at if delivered else None)
     if when is None:
         return None
-    details = result.get("deliveryDetails") or {}
     signed = text(details.get("signedByName")) or text(details.get("receivedByName"))
     where = text(details.get("locationDescription")) or _place(details.get("actualDeliveryAddress"))
     return ProofOfDelivery(when, signed, where)

@@ -128,9 +128,10 @@ def _event(activity: dict[str, Any]) -> TrackingEvent | None:
 
 def _pod(package: dict[str, Any], events: list[TrackingEvent]) -> ProofOfDelivery | None:
     delivered = [e for e in events if e.status == st.DELIVERED]
-    if not delivered:
+    info = package.get("deliveryInformation")
+    # Delivered without a delivery information block is delivered without proof.
+    if not delivered or not isinstance(info, dict) or not info:
         return None
-    info = dig(package, "deliveryInformation", default={})
     signed = text(info.get("receivedBy"))
     # karrio's recorded reply carries a time (163000) here; a name has letters.
     if signed.isdigit():
