@@ -23,7 +23,7 @@ SIMULATORS: dict[str, str] = {
     "ups": "sandbox.carriers.ups:simulator",
     "fedex": "sandbox.carriers.fedex:simulator",
     "dhl": "sandbox.carriers.dhl:simulator",
-    "threepl": "sandbox.generic:threepl",
+    "threepl": "sandbox.threepl.app:simulator",
 }
 
 
