@@ -85,7 +85,7 @@ def _event(event: dict[str, Any]) -> TrackingEvent | None:
     said, described = text(event.get("status")), text(event.get("description"))
     status = map_status(event.get("statusCode"), said, described)
     reason, on_whom = st.event_reason(status, said, described, text(event.get("remark")))
-    line = " - ".join(t for t in (said, described) if t)
+    line = " - ".join(dict.fromkeys(t for t in (said, described) if t))
     return TrackingEvent(when, status, line, _place(event.get("location")), reason, on_whom)
 
 
