@@ -9,8 +9,8 @@ token is forgotten, so the client must fetch a new one.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -95,6 +95,19 @@ def health(state: SandboxState, system: str, req: Request, start_response) -> li
     return None
 
 
+def next_id(state: SandboxState, system: str, kind: str) -> str:
+    """A fresh id that depends only on the seed and how many came before (no clock, no uuid4)."""
+    with state.transaction():
+        n = int(state.meta_get(system, f"seq:{kind}", 0)) + 1
+        state.meta_set(system, f"seq:{kind}", n)
+    return hashlib.sha256(f"{state.seed}:{system}:{kind}:{n}".encode()).hexdigest()
+
+
+def transaction_id(state: SandboxState, system: str) -> str:
+    raw = next_id(state, system, "transaction")
+    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:32]}"
+
+
 class Tokens:
     """OAuth tokens a simulator issued, kept in the sandbox state's meta."""
 
@@ -102,7 +115,7 @@ class Tokens:
         self.state, self.system = state, system
 
     def issue(self) -> tuple[str, int]:
-        token = uuid.uuid4().hex
+        token = next_id(self.state, self.system, "token")
         expires = self.state.clock() + timedelta(seconds=TOKEN_SECONDS)
         self.state.meta_set(self.system, f"token:{token}", expires.isoformat())
         return token, TOKEN_SECONDS

@@ -6,7 +6,6 @@ exactly; each Track call is counted with its batch size so a benchmark can read 
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +18,7 @@ from sandbox.carriers.common import (
     read_request,
     reply,
     services_for,
+    transaction_id,
 )
 from sandbox.registry import Simulator
 from sandbox.state import SandboxState
@@ -64,7 +64,7 @@ WORDS = {1: "ONE_DAY", 2: "TWO_DAYS", 3: "THREE_DAYS", 4: "FOUR_DAYS", 5: "FIVE_
 
 
 def _errors(code: str, message: str) -> dict[str, Any]:
-    return {"transactionId": str(uuid.uuid4()), "errors": [{"code": code, "message": message}]}
+    return {"errors": [{"code": code, "message": message}]}
 
 
 def _scan(when: Any, code: str, description: str, city: str, country: str) -> dict[str, Any]:
@@ -152,7 +152,7 @@ def track_body(world: Any, numbers: list[str]) -> dict[str, Any]:
                 "trackResults": [track_result(shipment) if found else _not_found(number)],
             }
         )
-    return {"transactionId": str(uuid.uuid4()), "output": {"completeTrackResults": results}}
+    return {"output": {"completeTrackResults": results}}
 
 
 def rate_body(request: dict[str, Any]) -> dict[str, Any] | None:
@@ -191,13 +191,15 @@ def rate_body(request: dict[str, Any]) -> dict[str, Any] | None:
                 "operationalDetail": {"transitTime": WORDS[service.days]},
             }
         )
-    return {
-        "transactionId": str(uuid.uuid4()),
-        "output": {"rateReplyDetails": details, "alerts": []},
-    }
+    return {"output": {"rateReplyDetails": details, "alerts": []}}
 
 
 def make_app(state: SandboxState):
+    def send(start_response, status: int, body: dict[str, Any]) -> list[bytes]:
+        return reply(
+            start_response, status, {"transactionId": transaction_id(state, SYSTEM), **body}
+        )
+
     tokens = Tokens(state, SYSTEM)
 
     def oauth(req: Request, start_response):
@@ -206,7 +208,7 @@ def make_app(state: SandboxState):
         if form.get("grant_type") != "client_credentials" or CLIENTS.get(
             form.get("client_id", "")
         ) != form.get("client_secret"):
-            return reply(
+            return send(
                 start_response,
                 401,
                 _errors("NOT.AUTHORIZED.ERROR", "The given client credentials were not valid."),
@@ -218,7 +220,7 @@ def make_app(state: SandboxState):
             "expires_in": seconds,
             "scope": "CXS",
         }
-        return reply(start_response, 200, body)
+        return reply(start_response, 200, body)  # the token reply has no transactionId
 
     def track(req: Request, start_response):
         body = req.json() or {}
@@ -229,13 +231,13 @@ def make_app(state: SandboxState):
         ]
         state.count_call(SYSTEM, "track", len(numbers))
         if not numbers or not all(numbers):
-            return reply(
+            return send(
                 start_response,
                 400,
                 _errors("TRACKING.TRACKINGNUMBER.EMPTY", "Please provide tracking number."),
             )
         if len(numbers) > MAX_NUMBERS:
-            return reply(
+            return send(
                 start_response,
                 400,
                 _errors(
@@ -243,18 +245,18 @@ def make_app(state: SandboxState):
                     f"At most {MAX_NUMBERS} tracking numbers per request.",
                 ),
             )
-        return reply(start_response, 200, track_body(state.world, numbers))
+        return send(start_response, 200, track_body(state.world, numbers))
 
     def rate(req: Request, start_response):
         state.count_call(SYSTEM, "rate")
         body = rate_body(req.json() or {})
         if body is None:
-            return reply(
+            return send(
                 start_response,
                 400,
                 _errors("RATE.REQUEST.INVALID", "The rate request is incomplete."),
             )
-        return reply(start_response, 200, body)
+        return send(start_response, 200, body)
 
     routes = {("POST", "/track/v1/trackingnumbers"): track, ("POST", "/rate/v1/rates/quotes"): rate}
 
@@ -268,14 +270,14 @@ def make_app(state: SandboxState):
         handler = routes.get((req.method, req.path))
         if handler is None:
             state.count_call(SYSTEM, f"{req.method} {req.path}")
-            return reply(
+            return send(
                 start_response,
                 404,
                 _errors("NOT.FOUND.ERROR", "The resource you requested is no longer available."),
             )
         if not tokens.valid(req.bearer()):
             state.count_call(SYSTEM, "unauthorized")
-            return reply(
+            return send(
                 start_response,
                 401,
                 _errors(
