@@ -63,6 +63,10 @@ class Carrier(Protocol):
 # Imported lazily so one system's dependencies never load for another's job.
 CONNECTORS: dict[str, str] = {
     "sap": "connectors.sap.connector:from_settings",
+    "ups": "connectors.carriers.ups:from_settings",
+    "fedex": "connectors.carriers.fedex:from_settings",
+    "dhl": "connectors.carriers.dhl:from_settings",
+    "threepl": "connectors.threepl.connector:from_settings",
 }
 
 

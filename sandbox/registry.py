@@ -20,10 +20,10 @@ SIMULATORS: dict[str, str] = {
     "netsuite": "sandbox.generic:netsuite",
     "sap": "sandbox.sap:simulator",
     "salesforce": "sandbox.generic:salesforce",
-    "ups": "sandbox.generic:ups",
-    "fedex": "sandbox.generic:fedex",
-    "dhl": "sandbox.generic:dhl",
-    "threepl": "sandbox.generic:threepl",
+    "ups": "sandbox.carriers.ups:simulator",
+    "fedex": "sandbox.carriers.fedex:simulator",
+    "dhl": "sandbox.carriers.dhl:simulator",
+    "threepl": "sandbox.threepl.app:simulator",
 }
 
 
