@@ -19,7 +19,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SIMULATORS: dict[str, str] = {
     "netsuite": "sandbox.generic:netsuite",
     "sap": "sandbox.generic:sap",
-    "salesforce": "sandbox.generic:salesforce",
+    "salesforce": "sandbox.salesforce:simulator",
     "ups": "sandbox.generic:ups",
     "fedex": "sandbox.generic:fedex",
     "dhl": "sandbox.generic:dhl",

@@ -287,6 +287,13 @@ class SalesforceConnector:
             job_error = ""
             if outcome.job.get("state") != "JobComplete":
                 job_error = str(outcome.job.get("errorMessage") or outcome.job.get("state"))
+            if "InvalidBatch" in job_error:  # a column the org lacks: no row can succeed
+                raise ConfigError(
+                    job_error,
+                    system=SYSTEM,
+                    key=f"{KEY}.external_id_field",
+                    hint=f"create the fields Orderbridge writes on {sobject} (README, Salesforce)",
+                )
             results += r.order_results(keys[start:end], by_key, job_error)
         return results
 
