@@ -376,17 +376,21 @@ ORDER_ITEMS_RELATION = "OrderItems"
 
 
 def build_order(order: Order, ext_field: str) -> dict[str, Any]:
-    return {
+    """The Order header; without an order date Salesforce rejects it (EffectiveDate is
+    required), which names the missing field better than a date we made up."""
+    row: dict[str, Any] = {
         ext_field: order_key(order),
         "Account": _ref(ext_field, order.customer_number),
         "Ship_To_Code__c": order.ship_to_code,
-        "EffectiveDate": (order.order_date or date.today()).isoformat(),
         "CurrencyIsoCode": order.currency,
         "Status": ORDER_STATUS_OUT.get(order.status, "Activated"),
         "Shipping_Method__c": order.ship_method,
         "Payment_Terms__c": order.terms,
         "On_Hold__c": order.on_hold,
     }
+    if order.order_date:
+        row["EffectiveDate"] = order.order_date.isoformat()
+    return row
 
 
 def build_order_item(order: Order, line: OrderLine, ext_field: str) -> dict[str, Any]:

@@ -52,22 +52,25 @@ def sf_ref(reference: Path) -> Path:
     return reference / "salesforce" / "restforce"
 
 
+def connector_for(settings, sleep) -> SalesforceConnector:
+    """A connector on a core.http session, sleeping into `sleep`, with its own breaker."""
+    options = options_from_settings(settings.connections.salesforce)
+    client = SalesforceClient(
+        options,
+        http.new_session("salesforce", options.timeout_seconds),
+        sleep=sleep,
+        policy=RetryPolicy(attempts=4, base_seconds=0.01),
+        breaker=CircuitBreaker("salesforce"),
+    )
+    return SalesforceConnector(options, client)
+
+
 @pytest.fixture
 def make_connector(make_settings, sleeps):
-    """A connector on a plain core.http session, sleeping into `sleeps`, fresh breaker."""
+    """make_connector(**connections.salesforce overrides) -> a connector for responses tests."""
 
     def make(**overrides) -> SalesforceConnector:
-        settings = make_settings(
-            **{f"connections__salesforce__{k}": v for k, v in overrides.items()}
-        )
-        options = options_from_settings(settings.connections.salesforce)
-        client = SalesforceClient(
-            options,
-            http.new_session("salesforce", options.timeout_seconds),
-            sleep=sleeps,
-            policy=RetryPolicy(attempts=3, base_seconds=0.01),
-            breaker=CircuitBreaker("salesforce"),
-        )
-        return SalesforceConnector(options, client)
+        fields = {f"connections__salesforce__{k}": v for k, v in overrides.items()}
+        return connector_for(make_settings(**fields), sleeps)
 
     return make

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -198,6 +198,7 @@ def test_order_upsert_writes_header_then_lines(make_sf, on_sandbox):
         source_key="E1",
         external_id="EDI-1",
         customer_number="C00124",
+        order_date=date(2026, 3, 1),
         lines=[
             OrderLine(1, "00302", Quantity(Decimal("2")), Money(Decimal("10.50"), "USD")),
             OrderLine(2, "NO-SUCH", Quantity(Decimal("1")), Money(Decimal("1"), "USD")),
@@ -269,3 +270,12 @@ def test_a_bulk_job_the_org_cannot_take_is_a_config_error(make_sf, monkeypatch):
     with pytest.raises(ConfigError) as caught:
         make_sf(bulk_threshold=5).upsert("item", items(10))
     assert "Bogus__c" in caught.value.message
+
+
+def test_an_order_without_a_date_is_rejected_naming_the_field(make_sf):
+    order = Order(
+        source_system="erp", source_key="E2", external_id="EDI-2", customer_number="C00124"
+    )
+    [result] = make_sf().upsert("order", [order])
+    assert not result.ok and result.code == "REQUIRED_FIELD_MISSING"
+    assert "EffectiveDate" in result.message and result.error_class == "missing"
