@@ -17,12 +17,12 @@ faulted request is counted as the call "fault:<kind>".
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable
-from http import HTTPStatus
+from http.client import responses
 from typing import Any
 
+from sandbox.generic import json_response
 from sandbox.registry import WSGIApp
 from sandbox.state import SandboxState
 
@@ -56,15 +56,6 @@ def matches(params: dict[str, Any], environ: dict[str, Any]) -> bool:
     return not operation or soap_operation(environ) == operation
 
 
-def _send(start_response: Callable[..., Any], status: int, body: dict, headers: list) -> list:
-    data = json.dumps(body).encode()
-    line = f"{status} {HTTPStatus(status).phrase}"
-    start_response(
-        line, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))] + headers
-    )
-    return [data]
-
-
 class FaultMiddleware:
     """Applies the system's active faults before its app sees the request."""
 
@@ -88,11 +79,16 @@ class FaultMiddleware:
             elif kind == "rate_limit":
                 retry_after = str(params.get("retry_after", 1))
                 body = {"system": self.system, "error": "rate_limited", "retry_after": retry_after}
-                return _send(start_response, 429, body, [("Retry-After", retry_after)])
+                status_line = "429 Too Many Requests"
+                return json_response(
+                    start_response, status_line, body, [("Retry-After", retry_after)]
+                )
             elif kind == "server_error":
                 status = int(params.get("status", 503))
                 body = {"system": self.system, "error": "server_error", "status": status}
-                return _send(start_response, status, body, [])
+                return json_response(
+                    start_response, f"{status} {responses.get(status, 'Server Error')}", body
+                )
         return self.app(environ, start_response)
 
     @staticmethod

@@ -8,7 +8,6 @@ app with SCRIPT_NAME "/ups" and PATH_INFO "/api/track/...". GET / lists the syst
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import socketserver
@@ -23,19 +22,12 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from sandbox.ca import ensure_ca, issue_server_cert
 from sandbox.faults import FaultMiddleware, FaultTimeout
+from sandbox.generic import json_response
 from sandbox.registry import Simulator, find_simulator, load_simulators
 from sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
 DEFAULT_PORT = 8443
-
-
-def _json(start_response: Callable[..., Any], status: str, body: Any) -> list[bytes]:
-    data = json.dumps(body).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-    )
-    return [data]
 
 
 class Router:
@@ -58,18 +50,18 @@ class Router:
             system, _, rest = path.lstrip("/").partition("/")
             if system not in self.apps:
                 if path == "/":
-                    return _json(
+                    return json_response(
                         start_response, "200 OK", {"systems": {s: f"/{s}/" for s in self.apps}}
                     )
                 body = {"error": f"sandbox: no simulator serves host {host} or path {path}"}
-                return _json(start_response, "404 Not Found", body)
+                return json_response(start_response, "404 Not Found", body)
             environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + "/" + system
             environ["PATH_INFO"] = "/" + rest
         try:
             return self.apps[system](environ, start_response)
         except FaultTimeout as exc:  # hold the client past its timeout, then give up
             time.sleep(exc.seconds)
-            return _json(start_response, "504 Gateway Timeout", {"error": "timeout fault"})
+            return json_response(start_response, "504 Gateway Timeout", {"error": "timeout fault"})
 
 
 class _ServerHandler(ServerHandler):
@@ -77,6 +69,12 @@ class _ServerHandler(ServerHandler):
 
     def get_scheme(self) -> str:
         return "https"
+
+    def log_exception(self, exc_info: Any) -> None:
+        if isinstance(exc_info[1], OSError):  # the client left first, e.g. it timed out
+            log.debug("sandbox: client gone: %s", exc_info[1])
+        else:
+            log.error("sandbox: a simulator failed", exc_info=exc_info)
 
 
 class _RequestHandler(WSGIRequestHandler):

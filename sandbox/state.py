@@ -360,15 +360,16 @@ class SandboxState:
         from sandbox.registry import load_simulators  # the registry imports this module
 
         anchor = today or self.clock().astimezone(timezone.utc).date()
-        with self.transaction() as conn:
+        simulators = load_simulators()
+        with self.transaction() as conn:  # all or nothing: no one sees a half-seeded sandbox
             for table in _TABLES:
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are ours
-        self.meta_set(_WORLD, "seed", seed)
-        self.meta_set(_WORLD, "today", anchor.isoformat())
-        world = self.world
-        for simulator in load_simulators():
-            if simulator.on_reset is not None:
-                simulator.on_reset(self)
+            self.meta_set(_WORLD, "seed", seed)
+            self.meta_set(_WORLD, "today", anchor.isoformat())
+            world = self.world
+            for simulator in simulators:
+                if simulator.on_reset is not None:
+                    simulator.on_reset(self)
         return world
 
     # -- stats ------------------------------------------------------------------------------

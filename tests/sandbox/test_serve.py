@@ -74,7 +74,7 @@ def test_faults_apply_on_loopback_too(server, sandbox_state):
     sandbox_state.set_fault("fedex", "rate_limit", times=1, retry_after=2)
     first = requests.get(f"{server.url}/fedex/", verify=str(server.ca_cert), timeout=5)
     assert (first.status_code, first.headers["Retry-After"]) == (429, "2")
-    sandbox_state.set_fault("fedex", "timeout", seconds=3)
+    sandbox_state.set_fault("fedex", "timeout", seconds=1)
     with pytest.raises(requests.exceptions.ReadTimeout):
         requests.get(f"{server.url}/fedex/", verify=str(server.ca_cert), timeout=0.3)
 
