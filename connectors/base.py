@@ -67,6 +67,7 @@ CONNECTORS: dict[str, str] = {
     "fedex": "connectors.carriers.fedex:from_settings",
     "dhl": "connectors.carriers.dhl:from_settings",
     "threepl": "connectors.threepl.connector:from_settings",
+    "salesforce": "connectors.salesforce.connector:from_settings",
 }
 
 

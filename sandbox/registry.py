@@ -19,7 +19,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SIMULATORS: dict[str, str] = {
     "netsuite": "sandbox.generic:netsuite",
     "sap": "sandbox.sap:simulator",
-    "salesforce": "sandbox.generic:salesforce",
+    "salesforce": "sandbox.salesforce:simulator",
     "ups": "sandbox.carriers.ups:simulator",
     "fedex": "sandbox.carriers.fedex:simulator",
     "dhl": "sandbox.carriers.dhl:simulator",
