@@ -385,6 +385,23 @@ def cmd_connector_check(args: argparse.Namespace, settings: Any) -> int:
     return 1
 
 
+def cmd_track(args: argparse.Namespace, settings: Any) -> int:
+    from connectors import get_connector
+    from connectors.carriers import guess_carrier
+
+    carrier = args.carrier or guess_carrier(args.number)
+    if carrier is None:
+        raise UsageError(f"track: cannot tell the carrier of {args.number!r}; give --carrier")
+    (result,) = get_connector(carrier, settings).track([args.number])
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        from connectors.carriers import format_tracking
+
+        print(format_tracking(result))
+    return 0 if result.found else 1
+
+
 # --- the parser -----------------------------------------------------------------------
 
 
@@ -460,6 +477,11 @@ def build_parser() -> Parser:
     check = connector.add_parser("check", help="check one system's connection")
     check.add_argument("system")
     check.set_defaults(func=cmd_connector_check)
+    track = verbs.add_parser("track", help="ask the carrier now for a tracking number")
+    track.add_argument("number")
+    track.add_argument("--carrier", choices=("ups", "fedex", "dhl"))
+    track.add_argument("--json", action="store_true")
+    track.set_defaults(func=cmd_track, needs_schema=False)
     return parser
 
 

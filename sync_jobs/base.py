@@ -71,6 +71,10 @@ class Job:
         target can be read by our external id answer from there; False means 'do it again'."""
         return False
 
+    def throttled(self) -> str | None:
+        """Why a non-urgent job should stop now (a system's quota nearly used), or None."""
+        return None
+
     def api_calls(self) -> int:
         return 0
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from config import Settings
 from core.errors import ConfigError, OrderbridgeError, RecordRejectedError, TransientError
 from core.store import session_scope
-from core.store.models import JobRun, Watermark, WorkItem
+from core.store.models import JobDefinition, JobRun, Watermark, WorkItem
 from sync_jobs import get_spec, leases, load_job, trigger_for
 from sync_jobs.base import ItemSpec, Job, RunContext
 from sync_jobs.errorqueue import park, resolve_on_success
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 # A transient failure of one item this many times parks it in the error queue.
 MAX_TRANSIENT_ATTEMPTS = 5
+# A rate limit that asks us to wait this long or more parks the job instead of retrying.
+PARK_AFTER_SECONDS = 60
 OPEN_ITEM = ("pending", "claimed")
 
 
@@ -38,6 +40,24 @@ class RunOutcome:
     run_id: int
     status: str  # completed | failed | skipped | busy
     summary: str = ""
+
+
+def park_job(url: str, job_id: str, seconds: float, reason: str) -> datetime:
+    """Hold the job's scheduled runs until a quota resets; a person can still run it now."""
+    until = utcnow() + timedelta(seconds=seconds)
+    with session_scope(url) as session:
+        row = session.get(JobDefinition, job_id)
+        if row is None:  # run from the CLI before any scheduler described the job
+            spec = get_spec(job_id)
+            row = JobDefinition(
+                job_id=job_id,
+                description=spec.description,
+                trigger=spec.cron or f"every {spec.every}",
+                urgency=spec.urgency,
+            )
+            session.add(row)
+        row.parked_until, row.parked_reason = until, reason
+    return until
 
 
 def create_run(
@@ -160,11 +180,12 @@ class Runner:
                     "completed",
                     f"dry run: {planned} item(s) would be carried out",
                 )
-            error = self._carry_out(job, ctx, stats, heartbeat)
-            if error is None:
+            stop = self._carry_out(job, ctx, stats, heartbeat)
+            if stop is None:
                 self._move_watermark(job_id, ctx.window_end)
                 return self._finish(run_id, job, ctx, stats, "completed", self._summary(ctx, stats))
-            return self._finish(run_id, job, ctx, stats, "failed", self._summary(ctx, stats), error)
+            status, error = stop
+            return self._finish(run_id, job, ctx, stats, status, self._summary(ctx, stats), error)
         except OrderbridgeError as exc:
             return self._finish(run_id, job, None, stats, "failed", "", exc.one_line())
         except Exception as exc:  # noqa: BLE001 - a job bug must fail its run, not the worker
@@ -276,7 +297,10 @@ class Runner:
         """Carry out every open item; returns the error that stops the window, or None."""
         for item_id in self._open_items(ctx.job_id):
             if heartbeat.lost.is_set():
-                return "lost the job lease to another process; stopped"
+                return "failed", "lost the job lease to another process; stopped"
+            reason = job.throttled()
+            if reason:
+                return "skipped", f"paused before the quota runs out: {reason}"
             item = self._claim(item_id)
             if item is None:
                 continue
@@ -288,13 +312,17 @@ class Runner:
                 self._settle(ctx, item, "rejected", exc)
                 stats["failed"] += 1
             except TransientError as exc:
+                if exc.error_class == "rate_limit" and (exc.retry_after or 0) >= PARK_AFTER_SECONDS:
+                    self._settle(ctx, item, "pending", exc)
+                    until = park_job(self.url, ctx.job_id, exc.retry_after, exc.one_line())
+                    return "skipped", f"parked until {until:%Y-%m-%d %H:%M} UTC: {exc.one_line()}"
                 parked = item.attempts + 1 >= MAX_TRANSIENT_ATTEMPTS
                 self._settle(ctx, item, "rejected" if parked else "pending", exc)
                 stats["failed"] += int(parked)
-                return f"stopped on a transient error, will resume: {exc.one_line()}"
+                return "failed", f"stopped on a transient error, will resume: {exc.one_line()}"
             except ConfigError as exc:
                 self._settle(ctx, item, "pending", exc)
-                return exc.one_line()
+                return "failed", exc.one_line()
             else:
                 self._settle(ctx, item, "done", None)
                 stats["written"] += 1

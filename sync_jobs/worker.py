@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from config import Settings
 from core.store import session_scope
-from core.store.models import JobRun
+from core.store.models import JobDefinition, JobRun
 from sync_jobs import SCHEDULE, leases, trigger_for
 from sync_jobs.leases import utcnow
 from sync_jobs.runner import Runner
@@ -37,8 +37,19 @@ def _coalesce_and_pick(url: str, settings: Settings) -> list[int]:
             if older is not None:
                 older.status, older.finished_at = "skipped", now
                 older.summary = f"coalesced into the run scheduled at {run.scheduled_at:%H:%M:%S}"
+        parked = {
+            d.job_id: d
+            for d in session.scalars(select(JobDefinition).where(JobDefinition.parked_until > now))
+        }
         picked: list[int] = []
         for run in sorted(newest.values(), key=lambda r: r.scheduled_at):
+            if run.trigger == "schedule" and run.job_id in parked:
+                run.status, run.finished_at = "skipped", now
+                until = parked[run.job_id].parked_until
+                run.summary = (
+                    f"parked until {until:%Y-%m-%d %H:%M} UTC: {parked[run.job_id].parked_reason}"
+                )
+                continue
             spec = SCHEDULE.get(run.job_id)
             grace = trigger_for(spec, settings).grace_seconds if spec else 300
             if run.trigger == "schedule" and now - run.scheduled_at > timedelta(seconds=grace):

@@ -94,6 +94,9 @@ class JobDefinition(Base):
     urgency: Mapped[str] = mapped_column(String(20), default="normal")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set when a system's quota ran out: scheduled runs wait until then (run now still runs).
+    parked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    parked_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

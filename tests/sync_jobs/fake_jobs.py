@@ -32,6 +32,9 @@ class FakeJob(Job):
                 key = f"{key}@{version}"
             yield ItemSpec(key, payload={"n": n}, version=version)
 
+    def throttled(self) -> str | None:
+        return self.spec.get("throttled")
+
     def confirm(self, ctx: RunContext, business_key: str, payload: Any) -> bool:
         return business_key in written(self.settings.data_path)
 
@@ -46,6 +49,10 @@ class FakeJob(Job):
             )
         if business_key in self.spec.get("transient", []):
             raise TransientError("503 from fake", system="fake")
+        if business_key in self.spec.get("quota", []):
+            raise TransientError(
+                "REQUEST_LIMIT_EXCEEDED", system="fake", retry_after=3600, error_class="rate_limit"
+            )
         if business_key in self.spec.get("config", []):
             raise ConfigError("bad credentials", system="fake", hint="set the password")
         fd = os.open(self.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT)

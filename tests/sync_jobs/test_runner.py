@@ -179,3 +179,30 @@ def test_two_runners_never_take_the_same_item(settings):
         )
     taken = [c for c in claims if c is not None]
     assert sorted(c.id for c in taken) == list(range(1, 31))
+
+
+def test_an_exhausted_quota_parks_the_job_instead_of_retrying(settings):
+    from core.store.models import JobDefinition
+    from sync_jobs.worker import work_once
+
+    fake_jobs.configure(settings.data_path, items=3, quota=["k001"])
+    outcome = run_now(settings)
+    assert outcome.status == "skipped" and "parked until" in outcome.summary
+    assert fake_jobs.written(settings.data_path) == ["k000"]
+    definition = rows(settings.database_url, JobDefinition)[0]
+    assert definition.parked_until > utcnow() + timedelta(minutes=59)
+    assert rows(settings.database_url, Watermark) == []
+    # A scheduled run while parked is skipped without touching the system.
+    scheduled = create_run(settings.database_url, "fake_job", utcnow())
+    work_once(settings, leases.new_holder())
+    run = rows(settings.database_url, JobRun, JobRun.id == scheduled)[0]
+    assert run.status == "skipped" and "parked until" in run.summary
+    assert fake_jobs.written(settings.data_path) == ["k000"]
+
+
+def test_a_throttled_job_stops_before_the_quota_runs_out(settings):
+    fake_jobs.configure(settings.data_path, items=2, throttled="salesforce usage 85% >= 80%")
+    outcome = run_now(settings)
+    assert outcome.status == "skipped" and "85%" in outcome.summary
+    assert fake_jobs.written(settings.data_path) == []
+    assert len(rows(settings.database_url, WorkItem, WorkItem.status == "pending")) == 2
