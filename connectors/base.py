@@ -61,7 +61,9 @@ class Carrier(Protocol):
 
 # system -> "module:factory"; the factory takes the Settings and returns a connector.
 # Imported lazily so one system's dependencies never load for another's job.
-CONNECTORS: dict[str, str] = {}
+CONNECTORS: dict[str, str] = {
+    "netsuite": "connectors.netsuite.connector:from_settings",
+}
 
 
 def register(system: str, target: str) -> None:
