@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 SIMULATORS: dict[str, str] = {
-    "netsuite": "sandbox.generic:netsuite",
+    "netsuite": "sandbox.netsuite.app:SIMULATOR",
     "sap": "sandbox.generic:sap",
     "salesforce": "sandbox.generic:salesforce",
     "ups": "sandbox.generic:ups",

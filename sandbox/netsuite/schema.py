@@ -259,6 +259,7 @@ FAULT_CODES = (
     "INVALID_PAGE_INDEX",
     "INVALID_ROLE",
     "INVALID_WS_VERSION",
+    "MAX_RCRDS_EXCEEDED",
     "SESSION_TIMED_OUT",
     "UNEXPECTED_ERROR",
     "USER_ERROR",
@@ -286,6 +287,7 @@ FAULT_KINDS = (
     "ExceededConcurrentRequestLimitFault",
     "ExceededRequestLimitFault",
     "ExceededUsageLimitFault",
+    "ExceededRecordCountFault",
     "InvalidVersionFault",
     "UnexpectedErrorFault",
 )
@@ -694,9 +696,12 @@ def namespace(prefix: str, version: str) -> str:
     return NAMESPACES[prefix][0].format(v=version)
 
 
-def xsd_url(prefix: str, version: str) -> str:
+BASE = f"https://{HOST}"
+
+
+def xsd_url(prefix: str, version: str, base: str = BASE) -> str:
     _, folder, name = NAMESPACES[prefix]
-    return f"https://{HOST}/xsd/{folder}/v{version}_0/{name}.xsd"
+    return f"{base}/xsd/{folder}/v{version}_0/{name}.xsd"
 
 
 def wsdl_url(version: str) -> str:
@@ -754,7 +759,7 @@ def _render(item: Complex | Simple | Element) -> list[str]:
     return [*lines, "  </complexType>"]
 
 
-def render_xsd(prefix: str, version: str) -> str:
+def render_xsd(prefix: str, version: str, base: str = BASE) -> str:
     schema = schemas()[prefix]
     used = {prefix, *schema.imports}
     declarations = " ".join(f"xmlns:{p}={quoteattr(namespace(p, version))}" for p in sorted(used))
@@ -767,7 +772,7 @@ def render_xsd(prefix: str, version: str) -> str:
     for other in schema.imports:
         lines.append(
             f'  <import namespace="{namespace(other, version)}" '
-            f'schemaLocation="{xsd_url(other, version)}"/>'
+            f'schemaLocation="{xsd_url(other, version, base)}"/>'
         )
     for item in schema.items:
         lines.extend(_render(item))
@@ -796,11 +801,11 @@ WSDL_FAULTS = (
 )
 
 
-def render_wsdl(version: str) -> str:
+def render_wsdl(version: str, base: str = BASE) -> str:
     tns = f"urn:platform_{version}.webservices.netsuite.com"
     imports = "\n".join(
         f'      <xsd:import namespace="{namespace(p, version)}" '
-        f'schemaLocation="{xsd_url(p, version)}"/>'
+        f'schemaLocation="{xsd_url(p, version, base)}"/>'
         for p in schemas()
     )
     messages = ['  <message name="headers">']
@@ -860,7 +865,7 @@ def render_wsdl(version: str) -> str:
             "  </binding>",
             '  <service name="NetSuiteService">',
             '    <port name="NetSuitePort" binding="tns:NetSuiteBinding">',
-            f'      <soap:address location="https://{HOST}/services/NetSuitePort_{version}"/>',
+            f'      <soap:address location="{base}/services/NetSuitePort_{version}"/>',
             "    </port>",
             "  </service>",
             "</definitions>",
