@@ -17,7 +17,7 @@ from lxml import etree
 from connectors.netsuite.faults import ReplyError, fault_error, status_error
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-_local_names: dict[str, str] = {}
+local_names: dict[str, str] = {}
 _parsers = threading.local()
 
 
@@ -25,9 +25,9 @@ def local(tag: object) -> str:
     """The local name of an element's tag ('' for comments and processing instructions)."""
     if not isinstance(tag, str):
         return ""
-    name = _local_names.get(tag)
+    name = local_names.get(tag)
     if name is None:
-        name = _local_names[tag] = tag.rpartition("}")[2]
+        name = local_names[tag] = tag.rpartition("}")[2]
     return name
 
 
