@@ -223,9 +223,19 @@ class NetSuiteClient:
         payload = self.call("upsertList", record=list(records))
         return replies.read_writes(payload)
 
-    def check_serialisable(self, operation: str, **body: Any) -> None:
-        """Raise zeep's error if this body cannot be serialised (used to find a bad record)."""
-        self.zeep.create_message(self.service, operation, **body)
+    def serialisable(self, operation: str, **body: Any) -> None:
+        """Raise ValueError if zeep cannot serialise this body (used to find a bad record)."""
+        try:
+            self.zeep.create_message(self.service, operation, **body)
+        except (ZeepError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{type(exc).__name__}: {exc}") from None
+
+    def record(self, type_name: str, fields: dict[str, Any]) -> Any:
+        """A record object; ValueError when a field name or value does not fit the schema."""
+        try:
+            return self.make(type_name, fields)
+        except (ZeepError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{type(exc).__name__}: {exc}") from None
 
     def item_availability(
         self, internal_ids: Sequence[str], since: datetime | None

@@ -278,9 +278,15 @@ class NetSuiteConnector:
                 system=SYSTEM,
                 hint="one of " + ", ".join(sorted([*BUILDERS, "ship_tos", "price_list"])),
             )
-        built = []
+        built: list[tuple[list[str], Any]] = []
         for item in items:
-            type_name, fields = builder(item)
+            try:
+                type_name, fields = builder(item)
+            except (ValueError, TypeError, AttributeError, ArithmeticError) as exc:
+                # A record our builder cannot map is refused alone, before anything is sent.
+                key = getattr(item, "external_id", None) or getattr(item, "number", "?")
+                built.append(([key], ValueError(f"{type(exc).__name__}: {exc}")))
+                continue
             built.append(([fields["externalId"]], (type_name, fields)))
         return built
 
@@ -292,40 +298,53 @@ class NetSuiteConnector:
             results.extend(self._upsert_batch(built[start : start + size]))
         return results
 
-    def _upsert_batch(self, batch: list[tuple[list[str], Any]]) -> list[WriteResult]:
+    def _objects(self, batch: list[tuple[list[str], Any]]) -> tuple[dict[int, Any], dict[int, str]]:
+        """zeep objects by batch position, and why the others could not be built."""
         client = self.client
-        rejected: dict[int, WriteResult] = {}
         objects: dict[int, Any] = {}
-        for index, (keys, (type_name, fields)) in enumerate(batch):
+        refused: dict[int, str] = {}
+        for index, (_keys, built) in enumerate(batch):
+            if isinstance(built, ValueError):
+                refused[index] = str(built)
+                continue
             try:
-                objects[index] = client.make(type_name, fields)
-                client.check_serialisable("upsertList", record=[objects[index]])
-            except (TypeError, ValueError, LookupError, Exception) as exc:  # noqa: BLE001
-                # zeep refuses a value our builder produced: that record alone is rejected.
-                rejected[index] = WriteResult(
-                    keys[0], False, code="BUILD", message=f"{type(exc).__name__}: {exc}"
-                )
-                objects.pop(index, None)
+                objects[index] = client.record(*built)
+            except ValueError as exc:
+                refused[index] = str(exc)
+        try:
+            if objects:
+                client.serialisable("upsertList", record=list(objects.values()))
+        except ValueError:
+            # Only when the batch as a whole fails: find the records that cannot be sent.
+            for index in list(objects):
+                try:
+                    client.serialisable("upsertList", record=[objects[index]])
+                except ValueError as exc:
+                    refused[index] = str(exc)
+                    del objects[index]
+        return objects, refused
+
+    def _upsert_batch(self, batch: list[tuple[list[str], Any]]) -> list[WriteResult]:
+        objects, refused = self._objects(batch)
         order = sorted(objects)
         outcomes = (
-            self._retrying(lambda: client.upsert_list([objects[i] for i in order])) if order else []
+            self._retrying(lambda: self.client.upsert_list([objects[i] for i in order]))
+            if order
+            else []
         )
         if len(outcomes) != len(order):
             raise ReplyError(
                 f"upsertList answered {len(outcomes)} results for {len(order)} records"
             )
-        results: list[WriteResult] = []
         by_index = dict(zip(order, outcomes, strict=True))
+        results: list[WriteResult] = []
         for index, (keys, _built) in enumerate(batch):
-            if index in rejected:
+            if index in refused:
                 results.extend(
-                    WriteResult(
-                        k, False, code=rejected[index].code, message=rejected[index].message
-                    )
-                    for k in keys
+                    WriteResult(k, False, code="BUILD", message=refused[index]) for k in keys
                 )
-                continue
-            results.extend(self._result(keys, by_index[index]))
+            else:
+                results.extend(self._result(keys, by_index[index]))
         return results
 
     @staticmethod

@@ -202,3 +202,13 @@ def test_request_bodies_validate_against_the_real_xsds(mock, make_connector, sen
     assert real_validator() is not None and len(sent) == 2
     for body in sent:
         validate_request(body)
+
+
+def test_a_record_that_cannot_be_mapped_is_rejected_alone(mock, make_connector, sent):
+    mock.post(ENDPOINT, body=upsert_reply([("SO1", True, "")]))
+    bad = order("SO2")
+    bad.lines[0].promised_date = "2026-13-01"  # not a date
+    results = make_connector().upsert("orders", [order("SO1"), bad])
+    assert [(r.external_id, r.ok) for r in results] == [("SO1", True), ("SO2", False)]
+    assert results[1].code == "BUILD" and "TypeError" in results[1].message
+    assert len(sent) == 1 and b"SO2" not in sent[0]
