@@ -68,6 +68,7 @@ CONNECTORS: dict[str, str] = {
     "dhl": "connectors.carriers.dhl:from_settings",
     "threepl": "connectors.threepl.connector:from_settings",
     "salesforce": "connectors.salesforce.connector:from_settings",
+    "netsuite": "connectors.netsuite.connector:from_settings",
 }
 
 

@@ -17,13 +17,13 @@ if TYPE_CHECKING:
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 SIMULATORS: dict[str, str] = {
-    "netsuite": "sandbox.generic:netsuite",
     "sap": "sandbox.sap:simulator",
     "salesforce": "sandbox.salesforce:simulator",
     "ups": "sandbox.carriers.ups:simulator",
     "fedex": "sandbox.carriers.fedex:simulator",
     "dhl": "sandbox.carriers.dhl:simulator",
     "threepl": "sandbox.threepl.app:simulator",
+    "netsuite": "sandbox.netsuite.app:SIMULATOR",
 }
 
 

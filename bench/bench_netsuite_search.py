@@ -1,0 +1,187 @@
+"""Benchmark: a 10,000-record NetSuite search reply into canonical records.
+
+Three readers of the same bytes, timed in the same run (median of several runs):
+  connector  replies.parse_envelope + read_search + records.parse_order (what read_changed does)
+  reference  a plain lxml extraction of the same fields into dicts, written here
+  zeep       zeep's own deserialisation of the reply against the same WSDL bundle
+Targets: connector <= 1.5x reference, and >= 5x faster than zeep.
+
+    python bench/bench_netsuite_search.py [--records 10000] [--runs 5] [--zeep-runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+import zeep
+from lxml import etree
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from connectors.netsuite import records, replies  # noqa: E402
+from connectors.netsuite.client import ZEEP_SETTINGS  # noqa: E402
+from sandbox.netsuite import schema  # noqa: E402
+
+VERSION = "2025_2"
+CORE = f"urn:core_{VERSION}.platform.webservices.netsuite.com"
+SALES = f"urn:sales_{VERSION}.transactions.webservices.netsuite.com"
+
+
+def build_reply(count: int, lines: int = 3) -> bytes:
+    """One search page of `count` sales orders with `lines` lines each, as NetSuite writes it."""
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
+        'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Header>'
+        f'<platformMsgs:documentInfo xmlns:platformMsgs="urn:messages_{VERSION}.platform.'
+        'webservices.netsuite.com"><platformMsgs:nsId>WEBSERVICES_BENCH</platformMsgs:nsId>'
+        "</platformMsgs:documentInfo></soapenv:Header><soapenv:Body>"
+        f'<searchResponse xmlns="urn:messages_{VERSION}.platform.webservices.netsuite.com">'
+        f'<platformCore:searchResult xmlns:platformCore="{CORE}">'
+        f'<platformCore:status isSuccess="true"/><platformCore:totalRecords>{count}'
+        f"</platformCore:totalRecords><platformCore:pageSize>{count}</platformCore:pageSize>"
+        "<platformCore:totalPages>1</platformCore:totalPages><platformCore:pageIndex>1"
+        "</platformCore:pageIndex><platformCore:searchId>BENCH</platformCore:searchId>"
+        "<platformCore:recordList>"
+    ]
+    for n in range(count):
+        items = "".join(
+            f'<tranSales:item><tranSales:item internalId="{100 + i}"><platformCore:name>'
+            f"{i + n % 50:05d}</platformCore:name></tranSales:item>"
+            f"<tranSales:quantity>{i + 2}.0</tranSales:quantity><tranSales:rate>{i + 9}.75"
+            f"</tranSales:rate><tranSales:amount>{(i + 2) * (i + 9.75):.2f}</tranSales:amount>"
+            f"<tranSales:isClosed>false</tranSales:isClosed><tranSales:line>{i + 1}"
+            f"</tranSales:line><tranSales:quantityBilled>0.0</tranSales:quantityBilled>"
+            f"<tranSales:quantityFulfilled>1.0</tranSales:quantityFulfilled>"
+            f"<tranSales:expectedShipDate>2026-03-0{i + 1}T00:00:00.000-08:00"
+            f"</tranSales:expectedShipDate></tranSales:item>"
+            for i in range(lines)
+        )
+        parts.append(
+            f'<platformCore:record xmlns:tranSales="{SALES}" internalId="{n + 1}" '
+            f'externalId="{n:08d}" xsi:type="tranSales:SalesOrder">'
+            f'<tranSales:entity internalId="{n % 20 + 1}"><platformCore:name>C{n % 20:05d}'
+            "</platformCore:name></tranSales:entity>"
+            '<tranSales:currency internalId="1"><platformCore:name>USD</platformCore:name>'
+            "</tranSales:currency><tranSales:tranDate>2026-03-01T00:00:00.000-08:00"
+            f"</tranSales:tranDate><tranSales:tranId>{n:08d}</tranSales:tranId>"
+            "<tranSales:orderStatus>_pendingFulfillment</tranSales:orderStatus>"
+            f'<tranSales:shipAddressList internalId="{n % 40}"><platformCore:name>'
+            f"C{n % 20:05d}-01</platformCore:name></tranSales:shipAddressList>"
+            '<tranSales:shipMethod internalId="4"><platformCore:name>UPS 03</platformCore:name>'
+            "</tranSales:shipMethod><tranSales:lastModifiedDate>2026-03-01T10:11:12.000-08:00"
+            '</tranSales:lastModifiedDate><tranSales:terms internalId="2"><platformCore:name>'
+            "Net 30</platformCore:name></tranSales:terms>"
+            f"<tranSales:itemList>{items}</tranSales:itemList></platformCore:record>"
+        )
+    parts.append("</platformCore:recordList></platformCore:searchResult></searchResponse>")
+    parts.append("</soapenv:Body></soapenv:Envelope>")
+    return "".join(parts).encode()
+
+
+def connector_read(content: bytes) -> list:
+    page = replies.read_search(replies.parse_envelope(content))
+    return [records.parse_order(element) for element in page.records]
+
+
+def _name(tag: str) -> str:
+    return tag.split("}", 1)[1]
+
+
+def _value(element: etree._Element) -> str | None:
+    if len(element):  # a reference: its name child
+        return element[0].text
+    return element.text
+
+
+def reference_read(content: bytes) -> list[dict]:
+    """The same fields with lxml alone, into dicts of strings: the floor to compare with."""
+    root = etree.fromstring(content)
+    found = []
+    for record in root.iter(f"{{{CORE}}}record"):
+        row: dict = {"internalId": record.get("internalId"), "externalId": record.get("externalId")}
+        for field in record:
+            name = _name(field.tag)
+            if name == "itemList":
+                row["lines"] = [
+                    {_name(part.tag): _value(part) for part in line} for line in field
+                ]  # fmt: skip
+            else:
+                row[name] = _value(field)
+        found.append(row)
+    return found
+
+
+def zeep_client(folder: Path) -> tuple[zeep.Client, object]:
+    for prefix in schema.schemas():
+        _, area, name = schema.NAMESPACES[prefix]
+        text = schema.render_xsd(prefix, VERSION)
+        for other in schema.schemas():
+            _, a, n = schema.NAMESPACES[other]
+            text = text.replace(schema.xsd_url(other, VERSION), f"{a}.{n}.xsd")
+        (folder / f"{area}.{name}.xsd").write_text(text)
+    wsdl = schema.render_wsdl(VERSION)
+    for other in schema.schemas():
+        _, a, n = schema.NAMESPACES[other]
+        wsdl = wsdl.replace(schema.xsd_url(other, VERSION), f"{a}.{n}.xsd")
+    (folder / "netsuite.wsdl").write_text(wsdl)
+    settings = zeep.Settings(
+        strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
+    client = zeep.Client(str(folder / "netsuite.wsdl"), settings=settings)
+    binding = client.service._binding
+    return client, binding
+
+
+def zeep_read(client: zeep.Client, binding, content: bytes) -> object:
+    response = requests.Response()
+    response.status_code = 200
+    response._content = content
+    response.headers["Content-Type"] = "text/xml; charset=utf-8"
+    return binding.process_reply(client, binding.get("search"), response)
+
+
+def timed(fn, runs: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--zeep-runs", type=int, default=3)
+    args = parser.parse_args()
+    assert ZEEP_SETTINGS.strict
+    content = build_reply(args.records)
+    print(f"reply: {args.records} sales orders x 3 lines, {len(content) / 1e6:.1f} MB")
+    ours, orders = timed(lambda: connector_read(content), args.runs)
+    floor, rows = timed(lambda: reference_read(content), args.runs)
+    assert len(orders) == len(rows) == args.records
+    assert orders[0].lines[0].sku == rows[0]["lines"][0]["item"]
+    with tempfile.TemporaryDirectory() as folder:
+        client, binding = zeep_client(Path(folder))
+        theirs, result = timed(lambda: zeep_read(client, binding, content), args.zeep_runs)
+    assert len(result.body.searchResult.recordList.record) == args.records
+    for label, seconds, runs in (
+        ("connector (lxml -> canonical records)", ours, args.runs),
+        ("reference (lxml -> dicts of strings)", floor, args.runs),
+        ("zeep deserialisation", theirs, args.zeep_runs),
+    ):
+        print(f"{label:<38} {seconds * 1000:8.0f} ms  (median of {runs})")
+    print(f"connector / reference = {ours / floor:.2f}x   (target <= 1.5x)")
+    print(f"zeep / connector      = {theirs / ours:.1f}x   (target >= 5x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,372 @@
+"""The NetSuite connector: our contract (check, read_changed, upsert) over the SOAP client.
+
+Reads search by lastModifiedDate over [since - lookback, until] and page with
+searchMoreWithId; writes upsertList keyed by externalId in batches, each record's outcome read
+from its own writeResponse. Retries only classified transient errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from connectors.base import CheckResult, WriteResult
+from connectors.netsuite import records, wsdl
+from connectors.netsuite.auth import Credentials, realm
+from connectors.netsuite.client import NetSuiteClient
+from connectors.netsuite.faults import SYSTEM, ReplyError, record_rejection
+from connectors.netsuite.slots import AccountSlots
+from core.errors import ConfigError, OrderbridgeError, RecordRejectedError, TransientError
+from core.retry import RetryPolicy, breaker_for, call_with_retry
+
+log = logging.getLogger(__name__)
+UPSERT_LIMIT = 200  # SuiteTalk's upsertList limit for synchronous requests
+AVAILABILITY_BATCH = 100
+
+
+@dataclass(frozen=True)
+class Entity:
+    search: str
+    record_type: str | None
+    parse: Callable[[Any], Any]
+    many: bool = False
+
+
+ENTITIES = {
+    "customers": Entity("CustomerSearchBasic", None, records.parse_customer),
+    "ship_tos": Entity("CustomerSearchBasic", None, records.parse_ship_tos, many=True),
+    "items": Entity("ItemSearchBasic", "_inventoryItem", records.parse_item),
+    "price_list": Entity("ItemSearchBasic", "_inventoryItem", records.parse_price_list, many=True),
+    "orders": Entity("TransactionSearchBasic", "_salesOrder", records.parse_order),
+    "shipments": Entity("TransactionSearchBasic", "_itemFulfillment", records.parse_shipment),
+    "invoices": Entity("TransactionSearchBasic", "_invoice", records.parse_invoice),
+    "returns": Entity("TransactionSearchBasic", "_returnAuthorization", records.parse_return),
+}
+BUILDERS = {
+    "customers": records.build_customer,
+    "items": records.build_item,
+    "orders": records.build_order,
+    "shipments": records.build_shipment,
+    "invoices": records.build_invoice,
+    "returns": records.build_return,
+}
+
+
+@dataclass(frozen=True)
+class NetSuiteSettings:
+    credentials: Credentials
+    version: str
+    timeout: float
+    page_size: int
+    batch_size: int
+    concurrency: int
+    lookback: timedelta
+    data_path: Path
+    database_url: str | None
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> NetSuiteSettings:
+        conn = settings.connections.netsuite
+        missing = [
+            k
+            for k in ("account", "consumer_key", "consumer_secret", "token_id", "token_secret")
+            if not conn.get(k)
+        ]
+        if missing:
+            raise ConfigError(
+                "missing " + ", ".join(missing),
+                system=SYSTEM,
+                key="connections.netsuite",
+                hint="set ORDERBRIDGE__CONNECTIONS__NETSUITE__" + missing[0].upper(),
+            )
+        batch = int(conn.get("batch_size", UPSERT_LIMIT))
+        if not 1 <= batch <= UPSERT_LIMIT:
+            raise ConfigError(
+                f"batch_size {batch} is outside 1..{UPSERT_LIMIT}",
+                system=SYSTEM,
+                key="connections.netsuite.batch_size",
+                hint="upsertList takes at most 200 records per request",
+            )
+        return cls(
+            credentials=Credentials(
+                str(conn.account),
+                str(conn.consumer_key),
+                str(conn.consumer_secret),
+                str(conn.token_id),
+                str(conn.token_secret),
+            ),
+            version=wsdl.check_version(str(conn.get("wsdl_version", "2025_2"))),
+            timeout=float(conn.get("timeout_seconds", 30)),
+            page_size=int(conn.get("page_size", 1000)),
+            batch_size=batch,
+            concurrency=int(conn.get("concurrency", 2)),
+            lookback=timedelta(seconds=int(conn.get("lookback_seconds", 0))),
+            data_path=settings.data_path,
+            database_url=settings.get("database_url"),
+        )
+
+
+def fetch_wsdl(settings: Any, *, force: bool = True) -> Path:
+    """`run.py connector fetch-wsdl netsuite`: download this version's bundle; its path."""
+    config = NetSuiteSettings.from_settings(settings)
+    return wsdl.fetch_wsdl(config.data_path, config.version, config.timeout, force=force)
+
+
+class NetSuiteConnector:
+    system = SYSTEM
+
+    def __init__(
+        self,
+        config: NetSuiteSettings,
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        client_factory: Callable[..., NetSuiteClient] = NetSuiteClient,
+    ) -> None:
+        self.config = config
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self._client_factory = client_factory
+        self._client: NetSuiteClient | None = None
+
+    @property
+    def api_calls(self) -> int:
+        return self._client.calls if self._client is not None else 0
+
+    @property
+    def client(self) -> NetSuiteClient:
+        if self._client is None:
+            c = self.config
+            slots = AccountSlots(
+                realm(c.credentials.account),
+                c.concurrency,
+                lock_dir=c.data_path / "locks",
+                database_url=c.database_url,
+                wait_seconds=max(c.timeout, 5.0),
+            )
+            self._client = self._client_factory(
+                credentials=c.credentials,
+                version=c.version,
+                wsdl_path=wsdl.fetch_wsdl(c.data_path, c.version, c.timeout),
+                timeout=c.timeout,
+                slots=slots,
+                page_size=c.page_size,
+            )
+        return self._client
+
+    def _retrying(self, fn: Callable[[], Any]) -> Any:
+        return call_with_retry(
+            fn, system=SYSTEM, policy=self.retry, breaker=breaker_for(SYSTEM), sleep=self.sleep
+        )
+
+    # ---- check ------------------------------------------------------------------------------
+
+    def check(self) -> CheckResult:
+        account = realm(self.config.credentials.account)
+        started = time.monotonic()
+        try:
+            self.client.server_time()
+        except OrderbridgeError as exc:
+            elapsed = int((time.monotonic() - started) * 1000)
+            kind = "unreachable or not answering" if isinstance(exc, TransientError) else "refused"
+            return CheckResult(
+                SYSTEM, False, elapsed, f"NetSuite {account} {kind}: {exc.message}", exc.hint or ""
+            )
+        elapsed = int((time.monotonic() - started) * 1000)
+        return CheckResult(
+            SYSTEM,
+            True,
+            elapsed,
+            f"NetSuite {account} OK in {elapsed} ms (endpoint {self.config.version})",
+        )
+
+    # ---- reading ----------------------------------------------------------------------------
+
+    def _criteria(self, entity: Entity, since: datetime, until: datetime) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "lastModifiedDate": {
+                "operator": "within",
+                "searchValue": since - self.config.lookback,
+                "searchValue2": until,
+            }
+        }
+        if entity.record_type:
+            fields["type"] = {"operator": "anyOf", "searchValue": [entity.record_type]}
+        return fields
+
+    def search_pages(self, search: str, fields: dict[str, Any]) -> Iterator[list[Any]]:
+        """Every page of a search, first by search, then by searchMoreWithId."""
+        page = self._retrying(lambda: self.client.search(search, fields))
+        yield page.records
+        search_id = page.search_id
+        for index in range(2, page.total_pages + 1):
+            more = self._retrying(lambda i=index: self.client.search_more(search_id, i))
+            yield more.records
+
+    def read_changed(self, entity: str, since: datetime, until: datetime) -> Iterator[Any]:
+        if entity == "availability":
+            yield from self._availability(since)
+            return
+        spec = ENTITIES.get(entity)
+        if spec is None:
+            raise ConfigError(
+                f"no NetSuite entity {entity!r}",
+                system=SYSTEM,
+                hint="one of " + ", ".join(sorted([*ENTITIES, "availability"])),
+            )
+        for page in self.search_pages(spec.search, self._criteria(spec, since, until)):
+            for element in page:
+                try:
+                    parsed = spec.parse(element)
+                except (ValueError, ArithmeticError, KeyError) as exc:
+                    raise RecordRejectedError(
+                        f"cannot read {entity} record: {exc}",
+                        system=SYSTEM,
+                        key=element.get("internalId"),
+                        error_class="parse",
+                        hint="the record holds a value we cannot map; see the trace",
+                    ) from None
+                if spec.many:
+                    yield from parsed
+                else:
+                    yield parsed
+
+    def _availability(self, since: datetime) -> Iterator[Any]:
+        ids: list[str] = []
+        item_search = {"type": {"operator": "anyOf", "searchValue": ["_inventoryItem"]}}
+        for page in self.search_pages("ItemSearchBasic", item_search):
+            ids.extend(e.get("internalId") for e in page if e.get("internalId"))
+        changed_since = since - self.config.lookback
+        for start in range(0, len(ids), AVAILABILITY_BATCH):
+            batch = ids[start : start + AVAILABILITY_BATCH]
+            found = self._retrying(lambda b=batch: self.client.item_availability(b, changed_since))
+            for element in found:
+                yield records.parse_availability(element)
+
+    # ---- writing ----------------------------------------------------------------------------
+
+    def _build(self, entity: str, items: Sequence[Any]) -> list[tuple[list[str], Any]]:
+        """(external ids covered, (type, fields)) per NetSuite record to write."""
+        if entity == "ship_tos":
+            groups: dict[str, list[Any]] = {}
+            for s in items:
+                groups.setdefault(s.customer_number, []).append(s)
+            return [
+                ([s.external_id or f"{n}/{s.code}" for s in g], records.build_ship_tos(n, g))
+                for n, g in groups.items()
+            ]
+        if entity == "price_list":
+            by_sku: dict[str, list[Any]] = {}
+            for p in items:
+                by_sku.setdefault(p.sku, []).append(p)
+            return [
+                (
+                    [p.external_id or f"{sku}/{p.price_level}" for p in g],
+                    records.build_price_list(sku, g),
+                )
+                for sku, g in by_sku.items()
+            ]
+        builder = BUILDERS.get(entity)
+        if builder is None:
+            raise ConfigError(
+                f"cannot write NetSuite entity {entity!r}",
+                system=SYSTEM,
+                hint="one of " + ", ".join(sorted([*BUILDERS, "ship_tos", "price_list"])),
+            )
+        built: list[tuple[list[str], Any]] = []
+        for item in items:
+            try:
+                type_name, fields = builder(item)
+            except (ValueError, TypeError, AttributeError, ArithmeticError) as exc:
+                # A record our builder cannot map is refused alone, before anything is sent.
+                key = getattr(item, "external_id", None) or getattr(item, "number", "?")
+                built.append(([key], ValueError(f"{type(exc).__name__}: {exc}")))
+                continue
+            built.append(([fields["externalId"]], (type_name, fields)))
+        return built
+
+    def upsert(self, entity: str, items: Sequence[Any]) -> list[WriteResult]:
+        results: list[WriteResult] = []
+        built = self._build(entity, items)
+        size = self.config.batch_size
+        for start in range(0, len(built), size):
+            results.extend(self._upsert_batch(built[start : start + size]))
+        return results
+
+    def _objects(self, batch: list[tuple[list[str], Any]]) -> tuple[dict[int, Any], dict[int, str]]:
+        """zeep objects by batch position, and why the others could not be built."""
+        client = self.client
+        objects: dict[int, Any] = {}
+        refused: dict[int, str] = {}
+        for index, (_keys, built) in enumerate(batch):
+            if isinstance(built, ValueError):
+                refused[index] = str(built)
+                continue
+            try:
+                objects[index] = client.record(*built)
+            except ValueError as exc:
+                refused[index] = str(exc)
+        try:
+            if objects:
+                client.serialisable("upsertList", record=list(objects.values()))
+        except ValueError:
+            # Only when the batch as a whole fails: find the records that cannot be sent.
+            for index in list(objects):
+                try:
+                    client.serialisable("upsertList", record=[objects[index]])
+                except ValueError as exc:
+                    refused[index] = str(exc)
+                    del objects[index]
+        return objects, refused
+
+    def _upsert_batch(self, batch: list[tuple[list[str], Any]]) -> list[WriteResult]:
+        objects, refused = self._objects(batch)
+        order = sorted(objects)
+        outcomes = (
+            self._retrying(lambda: self.client.upsert_list([objects[i] for i in order]))
+            if order
+            else []
+        )
+        if len(outcomes) != len(order):
+            raise ReplyError(
+                f"upsertList answered {len(outcomes)} results for {len(order)} records"
+            )
+        by_index = dict(zip(order, outcomes, strict=True))
+        results: list[WriteResult] = []
+        for index, (keys, _built) in enumerate(batch):
+            if index in refused:
+                results.extend(
+                    WriteResult(k, False, code="BUILD", message=refused[index]) for k in keys
+                )
+            else:
+                results.extend(self._result(keys, by_index[index]))
+        return results
+
+    @staticmethod
+    def _result(keys: list[str], outcome: Any) -> list[WriteResult]:
+        warnings = [f"{d.code}: {d.message}" for d in outcome.status.details if d.type == "WARN"]
+        if outcome.status.ok:
+            return [
+                WriteResult(k, True, their_id=outcome.internal_id, warnings=warnings) for k in keys
+            ]
+        error = record_rejection(outcome.status.errors or outcome.status.details, keys[0])
+        return [
+            WriteResult(
+                k,
+                False,
+                code=error.code,
+                message=error.message,
+                error_class=error.error_class,
+                warnings=warnings,
+            )
+            for k in keys
+        ]
+
+
+def from_settings(settings: Any) -> NetSuiteConnector:
+    return NetSuiteConnector(NetSuiteSettings.from_settings(settings))
