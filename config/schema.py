@@ -90,6 +90,12 @@ def _cron(value: Any) -> str:
     return str(value)
 
 
+def _wsdl_version(value: Any) -> str:
+    if not re.fullmatch(r"20\d\d_[12]", str(value)):
+        raise ValueError("a SuiteTalk version such as 2025_2")
+    return str(value)
+
+
 def _timestamp(value: Any) -> str:
     try:
         parsed = datetime.fromisoformat(str(value))
@@ -131,6 +137,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("trace_dir", _text_or_null, "folder", "write every external call here, secrets masked"),
     Setting("erp", _choice("netsuite", "sap"), "netsuite | sap", "which ERP the jobs talk to"),
+    Setting(
+        "netsuite.wsdl_version",
+        _wsdl_version,
+        "YYYY_N, e.g. 2025_2",
+        "the NetSuite SuiteTalk SOAP endpoint version",
+    ),
     Setting(
         "sandbox.enabled",
         _bool,

@@ -179,7 +179,8 @@ class NetSuiteClient:
                 f"{operation}: HTTP {status} from {self.url}",
                 system=SYSTEM,
                 key=operation,
-                hint="check connections.netsuite.account and wsdl_version (they form the URL)",
+                hint="check connections.netsuite.account and netsuite.wsdl_version"
+                " (they form the URL)",
             )
         if not xml_like and status >= 500:
             raise TransientError(f"{operation}: HTTP {status}", system=SYSTEM, key=operation)

@@ -100,7 +100,7 @@ class NetSuiteSettings:
                 str(conn.token_id),
                 str(conn.token_secret),
             ),
-            version=wsdl.check_version(str(conn.get("wsdl_version", "2025_2"))),
+            version=wsdl.check_version(str(settings.netsuite.wsdl_version)),
             timeout=float(conn.get("timeout_seconds", 30)),
             page_size=int(conn.get("page_size", 1000)),
             batch_size=batch,

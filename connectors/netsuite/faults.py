@@ -46,7 +46,10 @@ _PERMISSION_HINT = (
     "give the token's role the permission named above (Setup > Users/Roles) and enable "
     "SOAP Web Services and Token-based Authentication for the account"
 )
-_VERSION_HINT = "set connections.netsuite.wsdl_version to a supported endpoint such as 2025_2"
+_VERSION_HINT = (
+    "set netsuite.wsdl_version (ORDERBRIDGE__NETSUITE__WSDL_VERSION)"
+    " to a supported endpoint such as 2025_2"
+)
 CONFIG_CODES = {
     "INVALID_LOGIN": _CREDENTIALS_HINT,
     "INVALID_LOGIN_ATTEMPT": _CREDENTIALS_HINT,

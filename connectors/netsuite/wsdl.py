@@ -36,7 +36,7 @@ def check_version(version: str) -> str:
         raise ConfigError(
             f"{version!r} is not an endpoint version",
             system=SYSTEM,
-            key="connections.netsuite.wsdl_version",
+            key="netsuite.wsdl_version",
             hint="write it like 2025_2",
         )
     return str(version)
@@ -81,7 +81,7 @@ def _download(session, url: str) -> bytes:
         raise ConfigError(
             f"NetSuite has no WSDL at {url}",
             system=SYSTEM,
-            key="connections.netsuite.wsdl_version",
+            key="netsuite.wsdl_version",
             hint="use a published endpoint version such as 2025_2",
         )
     if response.status_code != 200:

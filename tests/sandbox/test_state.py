@@ -11,31 +11,31 @@ from tests.sandbox.conftest import TODAY
 
 
 def test_records_get_sequential_internal_ids_and_are_found_by_either_id(sandbox_state):
-    first = sandbox_state.put_record("netsuite", "customer", "C00042", {"name": "Atlas"})
-    second = sandbox_state.put_record("netsuite", "customer", "C00043", {"name": "Beacon"})
+    first = sandbox_state.put_record("edi", "customer", "C00042", {"name": "Atlas"})
+    second = sandbox_state.put_record("edi", "customer", "C00043", {"name": "Beacon"})
     assert (first, second) == ("1", "2")
-    by_external = sandbox_state.get_record("netsuite", "customer", "C00042")
-    by_internal = sandbox_state.get_record("netsuite", "customer", "1")
+    by_external = sandbox_state.get_record("edi", "customer", "C00042")
+    by_internal = sandbox_state.get_record("edi", "customer", "1")
     assert by_external == by_internal
     assert by_external["name"] == "Atlas"
     assert by_external["external_id"] == "C00042"
     assert datetime.fromisoformat(by_external["modified_at"]).tzinfo is not None
     chosen = sandbox_state.put_record("salesforce", "Order", "00000101", {}, internal_id="801xx")
     assert chosen == "801xx"
-    assert sandbox_state.get_record("netsuite", "customer", "C99999") is None
+    assert sandbox_state.get_record("edi", "customer", "C99999") is None
 
 
 def test_duplicates_count_only_identical_rewrites(sandbox_state):
     put = sandbox_state.put_record
-    put("netsuite", "salesOrder", "00000101", {"qty": 1})
-    put("netsuite", "salesOrder", "00000101", {"qty": 2})  # an update
-    put("netsuite", "salesOrder", "00000102", {"qty": 5})
-    put("netsuite", "salesOrder", "00000102", {"qty": 5})  # a resend that changed nothing
-    put("netsuite", "salesOrder", "00000102", {"qty": 5})  # the same record again
+    put("edi", "salesOrder", "00000101", {"qty": 1})
+    put("edi", "salesOrder", "00000101", {"qty": 2})  # an update
+    put("edi", "salesOrder", "00000102", {"qty": 5})
+    put("edi", "salesOrder", "00000102", {"qty": 5})  # a resend that changed nothing
+    put("edi", "salesOrder", "00000102", {"qty": 5})  # the same record again
     systems = sandbox_state.stats()["systems"]
-    assert systems["netsuite"]["records"]["salesOrder"] == 2
-    assert systems["netsuite"]["duplicates"]["salesOrder"] == 1
-    assert sandbox_state.get_record("netsuite", "salesOrder", "00000101")["qty"] == 2
+    assert systems["edi"]["records"]["salesOrder"] == 2
+    assert systems["edi"]["duplicates"]["salesOrder"] == 1
+    assert sandbox_state.get_record("edi", "salesOrder", "00000101")["qty"] == 2
 
 
 def test_find_records_pages_in_id_order_and_filters_by_modified_since(tmp_path):

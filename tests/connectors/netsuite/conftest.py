@@ -93,7 +93,7 @@ def mock() -> Iterator[responses.RequestsMock]:
 @pytest.fixture
 def make_connector(make_settings, sent):
     def make(**overrides) -> NetSuiteConnector:
-        values = {"connections__netsuite__wsdl_version": VERSION}
+        values = {"netsuite__wsdl_version": VERSION}
         values.update({f"connections__netsuite__{k}": v for k, v in overrides.items()})
         config = NetSuiteSettings.from_settings(make_settings(**values))
         breaker_for("netsuite").record_success()

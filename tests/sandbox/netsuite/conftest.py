@@ -22,7 +22,7 @@ def adapter(sandbox_state):
 @pytest.fixture
 def make_connector(make_settings, adapter, sent):  # noqa: F811
     def make(version: str = "2023_2", **overrides) -> NetSuiteConnector:
-        values = {"connections__netsuite__wsdl_version": version}
+        values = {"netsuite__wsdl_version": version}
         values.update({f"connections__netsuite__{k}": v for k, v in overrides.items()})
         config = NetSuiteSettings.from_settings(make_settings(**values))
         breaker_for("netsuite").record_success()
