@@ -385,6 +385,14 @@ def cmd_connector_check(args: argparse.Namespace, settings: Any) -> int:
     return 1
 
 
+def cmd_connector_fetch_wsdl(args: argparse.Namespace, settings: Any) -> int:
+    from connectors.netsuite.connector import fetch_wsdl
+
+    path = fetch_wsdl(settings)
+    print(f"netsuite WSDL {settings.netsuite.wsdl_version} saved with its XSDs at {path}")
+    return 0
+
+
 def cmd_track(args: argparse.Namespace, settings: Any) -> int:
     from connectors import get_connector
     from connectors.carriers import guess_carrier
@@ -477,6 +485,10 @@ def build_parser() -> Parser:
     check = connector.add_parser("check", help="check one system's connection")
     check.add_argument("system")
     check.set_defaults(func=cmd_connector_check)
+    fetch = connector.add_parser("fetch-wsdl", help="download the ERP's WSDL bundle once")
+    fetch.add_argument("system", choices=("netsuite",))
+    fetch.set_defaults(func=cmd_connector_fetch_wsdl, needs_schema=False)
+
     track = verbs.add_parser("track", help="ask the carrier now for a tracking number")
     track.add_argument("number")
     track.add_argument("--carrier", choices=("ups", "fedex", "dhl"))

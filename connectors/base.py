@@ -14,6 +14,20 @@ from typing import Any, Protocol
 
 from core.errors import ConfigError
 
+# The one vocabulary of entities every connector reads and writes (what each supports is
+# its own: an ERP has all of them, a CRM some). Singular, like the canonical records.
+ENTITIES = (
+    "customer",
+    "ship_to",
+    "item",
+    "price",
+    "availability",
+    "order",
+    "shipment",
+    "invoice",
+    "return",
+)
+
 
 @dataclass
 class CheckResult:
@@ -40,6 +54,7 @@ class WriteResult:
 class Connector(Protocol):
     system: str
     api_calls: int
+    reads: frozenset[str]  # the ENTITIES read_changed answers for
 
     def check(self) -> CheckResult: ...
 

@@ -22,7 +22,7 @@ from core.store import session_scope
 from core.store.opcopy import WRITERS, upsert
 from sync_jobs.base import ItemSpec, Job, RunContext
 
-ENTITIES = ("item", "price", "customer", "availability")
+ENTITIES = ("item", "price", "customer", "ship_to", "availability")
 BATCH = 200
 TYPES = {cls.__name__: cls for cls in WRITERS}
 
@@ -58,7 +58,7 @@ class PullMasterData(Job):
 
     def plan(self, ctx: RunContext) -> Iterable[ItemSpec]:
         version = ctx.window_end.isoformat()
-        for entity in ENTITIES:
+        for entity in (e for e in ENTITIES if e in self.connector.reads):
             records = self.connector.read_changed(entity, ctx.window_start, ctx.window_end)
             for n, batch in enumerate(_batches(records)):
                 payload = [{"type": type(r).__name__, "data": rec.to_payload(r)} for r in batch]

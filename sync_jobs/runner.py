@@ -390,7 +390,7 @@ class Runner:
             "finished_at": utcnow(),
             "summary": summary,
             "error": error,
-            "written": stats["written"],
+            "written": (ctx.written if ctx else 0) or stats["written"],
             "failed": stats["failed"],
             "read": ctx.read if ctx else 0,
             "api_calls": job.api_calls() if job else 0,

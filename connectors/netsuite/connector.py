@@ -38,22 +38,22 @@ class Entity:
 
 
 ENTITIES = {
-    "customers": Entity("CustomerSearchBasic", None, records.parse_customer),
-    "ship_tos": Entity("CustomerSearchBasic", None, records.parse_ship_tos, many=True),
-    "items": Entity("ItemSearchBasic", "_inventoryItem", records.parse_item),
-    "price_list": Entity("ItemSearchBasic", "_inventoryItem", records.parse_price_list, many=True),
-    "orders": Entity("TransactionSearchBasic", "_salesOrder", records.parse_order),
-    "shipments": Entity("TransactionSearchBasic", "_itemFulfillment", records.parse_shipment),
-    "invoices": Entity("TransactionSearchBasic", "_invoice", records.parse_invoice),
-    "returns": Entity("TransactionSearchBasic", "_returnAuthorization", records.parse_return),
+    "customer": Entity("CustomerSearchBasic", None, records.parse_customer),
+    "ship_to": Entity("CustomerSearchBasic", None, records.parse_ship_tos, many=True),
+    "item": Entity("ItemSearchBasic", "_inventoryItem", records.parse_item),
+    "price": Entity("ItemSearchBasic", "_inventoryItem", records.parse_price_list, many=True),
+    "order": Entity("TransactionSearchBasic", "_salesOrder", records.parse_order),
+    "shipment": Entity("TransactionSearchBasic", "_itemFulfillment", records.parse_shipment),
+    "invoice": Entity("TransactionSearchBasic", "_invoice", records.parse_invoice),
+    "return": Entity("TransactionSearchBasic", "_returnAuthorization", records.parse_return),
 }
 BUILDERS = {
-    "customers": records.build_customer,
-    "items": records.build_item,
-    "orders": records.build_order,
-    "shipments": records.build_shipment,
-    "invoices": records.build_invoice,
-    "returns": records.build_return,
+    "customer": records.build_customer,
+    "item": records.build_item,
+    "order": records.build_order,
+    "shipment": records.build_shipment,
+    "invoice": records.build_invoice,
+    "return": records.build_return,
 }
 
 
@@ -119,6 +119,7 @@ def fetch_wsdl(settings: Any, *, force: bool = True) -> Path:
 
 class NetSuiteConnector:
     system = SYSTEM
+    reads = frozenset([*ENTITIES, "availability"])
 
     def __init__(
         self,
@@ -252,7 +253,7 @@ class NetSuiteConnector:
 
     def _build(self, entity: str, items: Sequence[Any]) -> list[tuple[list[str], Any]]:
         """(external ids covered, (type, fields)) per NetSuite record to write."""
-        if entity == "ship_tos":
+        if entity == "ship_to":
             groups: dict[str, list[Any]] = {}
             for s in items:
                 groups.setdefault(s.customer_number, []).append(s)
@@ -260,7 +261,7 @@ class NetSuiteConnector:
                 ([s.external_id or f"{n}/{s.code}" for s in g], records.build_ship_tos(n, g))
                 for n, g in groups.items()
             ]
-        if entity == "price_list":
+        if entity == "price":
             by_sku: dict[str, list[Any]] = {}
             for p in items:
                 by_sku.setdefault(p.sku, []).append(p)
@@ -276,7 +277,7 @@ class NetSuiteConnector:
             raise ConfigError(
                 f"cannot write NetSuite entity {entity!r}",
                 system=SYSTEM,
-                hint="one of " + ", ".join(sorted([*BUILDERS, "ship_tos", "price_list"])),
+                hint="one of " + ", ".join(sorted([*BUILDERS, "ship_to", "price"])),
             )
         built: list[tuple[list[str], Any]] = []
         for item in items:

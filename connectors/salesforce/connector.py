@@ -63,6 +63,7 @@ WRITE_ONLY = ("order_writeback",)
 
 class SalesforceConnector:
     system = SYSTEM
+    reads = frozenset(ENTITIES)
 
     def __init__(
         self,

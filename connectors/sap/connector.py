@@ -79,6 +79,7 @@ def _entity(name: str) -> str:
 
 class SapConnector:
     system = SYSTEM
+    reads = frozenset(READS)
 
     def __init__(
         self,

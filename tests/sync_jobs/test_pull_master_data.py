@@ -21,6 +21,7 @@ class FakeErp:
     """Stands in for the ERP connector: yields canonical records per entity."""
 
     instances: list = []
+    reads = frozenset({"item", "price", "customer", "availability"})
 
     def __init__(self, settings) -> None:
         self.api_calls = 0

@@ -50,7 +50,7 @@ def test_orders_are_read_page_by_page_with_search_more_with_id(mock, make_connec
                           response="searchMoreWithIdResponse"),
     )  # fmt: skip
     connector = make_connector(lookback_seconds=120)
-    found = list(connector.read_changed("orders", SINCE, UNTIL))
+    found = list(connector.read_changed("order", SINCE, UNTIL))
     assert [o.number for o in found] == ["SO1", "SO2"]
     first = found[0]
     assert first.customer_number == "C0001" and first.ship_to_code == "C0001-01"
@@ -66,7 +66,7 @@ def test_orders_are_read_page_by_page_with_search_more_with_id(mock, make_connec
 def test_one_bad_record_is_rejected_alone_with_its_code(mock, make_connector):
     mock.post(ENDPOINT, body=upsert_reply([("SO1", True, ""), ("SO2", False, "INVALID_KEY_OR_REF"),
                                            ("SO3", True, "")]))  # fmt: skip
-    results = make_connector().upsert("orders", [order("SO1"), order("SO2"), order("SO3")])
+    results = make_connector().upsert("order", [order("SO1"), order("SO2"), order("SO3")])
     assert [(r.external_id, r.ok) for r in results] == [
         ("SO1", True),
         ("SO2", False),
@@ -80,7 +80,7 @@ def test_one_bad_record_is_rejected_alone_with_its_code(mock, make_connector):
 def test_upserts_go_in_batches_of_the_configured_size(mock, make_connector, sent):
     mock.post(ENDPOINT, body=upsert_reply([("SO1", True, ""), ("SO2", True, "")]))
     mock.post(ENDPOINT, body=upsert_reply([("SO3", True, "")]))
-    results = make_connector(batch_size=2).upsert("orders", [order(f"SO{i}") for i in (1, 2, 3)])
+    results = make_connector(batch_size=2).upsert("order", [order(f"SO{i}") for i in (1, 2, 3)])
     assert all(r.ok for r in results) and len(sent) == 2
     assert sent[0].count(b'xsi:type="ns') == 2 and sent[1].count(b"SalesOrder") == 1
 
@@ -93,7 +93,7 @@ def test_batch_size_over_200_is_refused(make_connector):
 def test_a_reply_with_fewer_results_than_records_writes_nothing(mock, make_connector):
     mock.post(ENDPOINT, body=upsert_reply([("SO1", True, "")]))
     with pytest.raises(TransientError, match="1 results for 2 records"):
-        make_connector(batch_size=2).upsert("orders", [order("SO1"), order("SO2")])
+        make_connector(batch_size=2).upsert("order", [order("SO1"), order("SO2")])
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_concurrency_and_limit_faults_are_retried_then_transient(mock, make_conn
     mock.post(ENDPOINT, body=fault(kind, code), status=500)
     connector = make_connector()
     with pytest.raises(TransientError) as caught:
-        list(connector.read_changed("orders", SINCE, UNTIL))
+        list(connector.read_changed("order", SINCE, UNTIL))
     assert caught.value.error_class == "rate_limit"
     assert connector.api_calls == 3  # the retry policy's three attempts
 
@@ -116,7 +116,7 @@ def test_concurrency_and_limit_faults_are_retried_then_transient(mock, make_conn
 def test_a_transient_fault_then_success_reads_normally(mock, make_connector):
     mock.post(ENDPOINT, body=fault("exceededRequestLimitFault", "WS_REQUEST_BLOCKED"), status=500)
     mock.post(ENDPOINT, body=search_reply(sales_order_xml("1", "SO1")))
-    assert [o.number for o in make_connector().read_changed("orders", SINCE, UNTIL)] == ["SO1"]
+    assert [o.number for o in make_connector().read_changed("order", SINCE, UNTIL)] == ["SO1"]
 
 
 @pytest.mark.parametrize(
@@ -133,7 +133,7 @@ def test_login_account_and_permission_faults_are_config_errors(
     mock.post(ENDPOINT, body=fault(kind, code), status=500)
     connector = make_connector()
     with pytest.raises(ConfigError) as caught:
-        list(connector.read_changed("customers", SINCE, UNTIL))
+        list(connector.read_changed("customer", SINCE, UNTIL))
     assert code in caught.value.message and hint in caught.value.hint
     assert connector.api_calls == 1  # never retried
 
@@ -144,7 +144,7 @@ def test_a_429_honours_retry_after(mock, make_connector):
     connector = make_connector()
     connector.sleep = waits.append
     with pytest.raises(TransientError):
-        list(connector.read_changed("orders", SINCE, UNTIL))
+        list(connector.read_changed("order", SINCE, UNTIL))
     assert waits and all(w >= 7 for w in waits)
 
 
@@ -180,7 +180,7 @@ def test_soap_calls_are_traced_with_the_passport_masked(mock, make_connector, tm
     mock.post(ENDPOINT, body=search_reply(sales_order_xml("1", "SO1")))
     install_tracing(tmp_path / "trace")
     try:
-        list(make_connector().read_changed("orders", SINCE, UNTIL))
+        list(make_connector().read_changed("order", SINCE, UNTIL))
     finally:
         http.clear_session_hooks()
     files = sorted(p.name for p in (tmp_path / "trace").iterdir() if not p.name.startswith("."))
@@ -197,8 +197,8 @@ def test_request_bodies_validate_against_the_real_xsds(mock, make_connector, sen
     mock.post(ENDPOINT, body=search_reply(sales_order_xml("1", "SO1")))
     mock.post(ENDPOINT, body=upsert_reply([("SO1", True, "")]))
     connector = make_connector()
-    list(connector.read_changed("orders", SINCE, UNTIL))
-    connector.upsert("orders", [order("SO1")])
+    list(connector.read_changed("order", SINCE, UNTIL))
+    connector.upsert("order", [order("SO1")])
     assert real_validator() is not None and len(sent) == 2
     for body in sent:
         validate_request(body)
@@ -208,7 +208,7 @@ def test_a_record_that_cannot_be_mapped_is_rejected_alone(mock, make_connector, 
     mock.post(ENDPOINT, body=upsert_reply([("SO1", True, "")]))
     bad = order("SO2")
     bad.lines[0].promised_date = "2026-13-01"  # not a date
-    results = make_connector().upsert("orders", [order("SO1"), bad])
+    results = make_connector().upsert("order", [order("SO1"), bad])
     assert [(r.external_id, r.ok) for r in results] == [("SO1", True), ("SO2", False)]
     assert results[1].code == "BUILD" and "TypeError" in results[1].message
     assert len(sent) == 1 and b"SO2" not in sent[0]

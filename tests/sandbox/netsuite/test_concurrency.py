@@ -39,7 +39,7 @@ def test_parallel_jobs_never_exceed_the_cap_at_the_simulator(make_connector, san
     def run() -> None:
         try:
             list(make_connector(concurrency=2, page_size=5).read_changed(
-                "orders", datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC)
+                "order", datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC)
             ))  # fmt: skip
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)

@@ -30,7 +30,7 @@ def test_hostile_search_replies_are_refused_with_a_typed_error(
     caplog.set_level(logging.DEBUG)
     try:
         with pytest.raises(ReplyError) as caught:
-            list(connector.read_changed("customers", EPOCH, datetime.now(UTC)))
+            list(connector.read_changed("customer", EPOCH, datetime.now(UTC)))
     finally:
         http.clear_session_hooks()
     assert caught.value.error_class == "parse"
@@ -51,7 +51,7 @@ def test_a_hostile_reply_to_upsert_list_writes_nothing(make_connector, sandbox_s
         lines=[line],
     )
     with pytest.raises(ReplyError, match="truncated"):
-        make_connector().upsert("orders", [record])
+        make_connector().upsert("order", [record])
     assert sandbox_state.get_record("netsuite", "salesOrder", "H-1") is None
 
 
@@ -65,7 +65,7 @@ def test_every_request_is_traced_as_numbered_files(make_connector, sandbox_state
     install_tracing(tmp_path / "trace")
     try:
         connector = make_connector(page_size=5)
-        list(connector.read_changed("customers", EPOCH, datetime.now(UTC) + timedelta(minutes=1)))
+        list(connector.read_changed("customer", EPOCH, datetime.now(UTC) + timedelta(minutes=1)))
     finally:
         http.clear_session_hooks()
     requests = sorted((tmp_path / "trace").glob("netsuite-*-request.xml"))

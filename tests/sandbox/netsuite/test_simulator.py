@@ -53,10 +53,10 @@ def test_the_wsdl_is_fetched_once_per_version_with_local_schema_locations(
 
 def test_seeded_customers_and_ship_tos_read_back(make_connector, sandbox_state):
     connector = make_connector(page_size=5)
-    customers = list(connector.read_changed("customers", EPOCH, now()))
+    customers = list(connector.read_changed("customer", EPOCH, now()))
     world = sandbox_state.world
     assert sorted(c.number for c in customers) == sorted(c.code for c in world.customers)
-    ship_tos = list(connector.read_changed("ship_tos", EPOCH, now()))
+    ship_tos = list(connector.read_changed("ship_to", EPOCH, now()))
     assert sorted(s.code for s in ship_tos) == sorted(s.code for s in world.ship_tos)
     calls = sandbox_state.stats()["systems"]["netsuite"]["calls"]
     assert calls["searchMoreWithId"] == 2 * (len(world.customers) // 5 - 1)
@@ -65,24 +65,24 @@ def test_seeded_customers_and_ship_tos_read_back(make_connector, sandbox_state):
 def test_orders_items_prices_shipments_invoices_read_back(make_connector, sandbox_state):
     connector = make_connector(version="2025_2")
     world = sandbox_state.world
-    orders = {o.number: o for o in connector.read_changed("orders", EPOCH, now())}
+    orders = {o.number: o for o in connector.read_changed("order", EPOCH, now())}
     assert set(orders) == {o.number for o in world.orders}
     sample = world.orders[0]
     got = orders[sample.number]
     assert got.customer_number == sample.customer_code and got.ship_to_code == sample.ship_to_code
     assert [line.sku for line in got.lines] == [line.sku for line in sample.lines]
     assert got.lines[0].unit_price == Money(sample.lines[0].unit_price, sample.currency)
-    items = list(connector.read_changed("items", EPOCH, now()))
+    items = list(connector.read_changed("item", EPOCH, now()))
     assert len(items) == len(world.items)
-    prices = list(connector.read_changed("price_list", EPOCH, now()))
+    prices = list(connector.read_changed("price", EPOCH, now()))
     assert len(prices) == len(world.price_entries)
-    shipments = list(connector.read_changed("shipments", EPOCH, now()))
+    shipments = list(connector.read_changed("shipment", EPOCH, now()))
     by_number = {s.number: s for s in world.shipments}
     assert {s.number for s in shipments} == set(by_number)
     first = shipments[0]
     assert first.packages[0].tracking_number == by_number[first.number].tracking_number
     assert first.carrier == by_number[first.number].carrier
-    invoices = list(connector.read_changed("invoices", EPOCH, now()))
+    invoices = list(connector.read_changed("invoice", EPOCH, now()))
     assert len(invoices) == len(world.invoices)
 
 
@@ -100,12 +100,12 @@ def test_upsert_is_keyed_by_external_id_and_idempotent(make_connector, sandbox_s
     customer = next(c for c in world.customers if c.is_active).code
     sku = world.items[0].sku
     connector = make_connector()
-    first = connector.upsert("orders", [order("EXT-1", sku, customer)])
-    again = connector.upsert("orders", [order("EXT-1", sku, customer)])
+    first = connector.upsert("order", [order("EXT-1", sku, customer)])
+    again = connector.upsert("order", [order("EXT-1", sku, customer)])
     assert first[0].ok and again[0].their_id == first[0].their_id
     stats = sandbox_state.stats()["systems"]["netsuite"]
     assert stats["duplicates"]["salesOrder"] == 1
-    read = [o for o in connector.read_changed("orders", EPOCH, now()) if o.number == "EXT-1"]
+    read = [o for o in connector.read_changed("order", EPOCH, now()) if o.number == "EXT-1"]
     assert read[0].lines[0].sku == sku and read[0].customer_number == customer
 
 
@@ -113,7 +113,7 @@ def test_one_bad_reference_rejects_that_record_alone(make_connector, sandbox_sta
     world = sandbox_state.world
     customer, sku = world.customers[0].code, world.items[0].sku
     results = make_connector().upsert(
-        "orders", [order("OK-1", sku, customer), order("BAD-1", "NO-SUCH-SKU", customer)]
+        "order", [order("OK-1", sku, customer), order("BAD-1", "NO-SUCH-SKU", customer)]
     )
     assert [(r.external_id, r.ok) for r in results] == [("OK-1", True), ("BAD-1", False)]
     assert results[1].code == "INVALID_KEY_OR_REF" and "NO-SUCH-SKU" in results[1].message
@@ -123,9 +123,7 @@ def test_one_bad_reference_rejects_that_record_alone(make_connector, sandbox_sta
 def test_batches_respect_the_200_limit(make_connector, sandbox_state):
     world = sandbox_state.world
     customer, sku = world.customers[0].code, world.items[0].sku
-    results = make_connector().upsert(
-        "orders", [order(f"B-{i}", sku, customer) for i in range(450)]
-    )
+    results = make_connector().upsert("order", [order(f"B-{i}", sku, customer) for i in range(450)])
     assert all(r.ok for r in results) and len(results) == 450
     stats = sandbox_state.stats()["systems"]["netsuite"]
     assert stats["calls"]["upsertList"] == 3 and stats["max_batch"]["upsertList"] == 200
@@ -135,7 +133,7 @@ def test_partial_batch_failure_marks_exactly_the_failed_records(make_connector, 
     world = sandbox_state.world
     customer, sku = world.customers[0].code, world.items[0].sku
     sandbox_state.set_fault("netsuite", "partial_batch", external_ids=["P-2"], code="USER_ERROR")
-    results = make_connector().upsert("orders", [order(f"P-{i}", sku, customer) for i in (1, 2, 3)])
+    results = make_connector().upsert("order", [order(f"P-{i}", sku, customer) for i in (1, 2, 3)])
     assert [r.ok for r in results] == [True, False, True] and results[1].code == "USER_ERROR"
 
 
@@ -144,21 +142,21 @@ def test_concurrency_faults_are_retried(make_connector, sandbox_state, kind):
     sandbox_state.set_fault("netsuite", kind, times=1)
     assert make_connector().check().ok is False  # check does not retry
     sandbox_state.set_fault("netsuite", kind, times=2)
-    customers = list(make_connector().read_changed("customers", EPOCH, now()))
+    customers = list(make_connector().read_changed("customer", EPOCH, now()))
     assert len(customers) == len(sandbox_state.world.customers)
 
 
 def test_session_fault_after_retries_is_transient(make_connector, sandbox_state):
     sandbox_state.set_fault("netsuite", "concurrency")
     with pytest.raises(TransientError) as caught:
-        list(make_connector().read_changed("customers", EPOCH, now()))
+        list(make_connector().read_changed("customer", EPOCH, now()))
     assert caught.value.error_class == "rate_limit"
 
 
 def test_permission_fault_is_a_config_error(make_connector, sandbox_state):
     sandbox_state.set_fault("netsuite", "permission")
     with pytest.raises(ConfigError) as caught:
-        list(make_connector().read_changed("orders", EPOCH, now()))
+        list(make_connector().read_changed("order", EPOCH, now()))
     assert "INSUFFICIENT_PERMISSION" in caught.value.message and "role" in caught.value.hint
 
 
@@ -179,4 +177,4 @@ def test_slow_replies_time_out_as_transient(make_connector, sandbox_state):
     connector.check()
     sandbox_state.set_fault("netsuite", "timeout", operation="search")
     with pytest.raises(TransientError, match="timed out"):
-        list(connector.read_changed("customers", EPOCH, now()))
+        list(connector.read_changed("customer", EPOCH, now()))
