@@ -238,6 +238,37 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class OpsException(Base):
+    """An exception a person must chase: a late or lost shipment, an invoice discrepancy.
+
+    One row per (kind, business key); a repeat refreshes it, and it closes when the cause
+    goes away or a person resolves it. sla_due_at is when the owner must have acted.
+    """
+
+    __tablename__ = "exceptions"
+    __table_args__ = (UniqueConstraint("kind", "business_key"),
+                      Index("ix_exceptions_status_due", "status", "sla_due_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    business_key: Mapped[str] = mapped_column(String(255))
+    order_number: Mapped[str | None] = mapped_column(String(80), index=True)
+    source_job: Mapped[str] = mapped_column(String(80))
+    system: Mapped[str | None] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    hint: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    details: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    owner: Mapped[str | None] = mapped_column(String(80))
+    comment: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sla_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+
+
 class ConnectionCheck(Base):
     __tablename__ = "connection_checks"
     id: Mapped[int] = mapped_column(primary_key=True)
