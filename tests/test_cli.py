@@ -163,3 +163,27 @@ def test_db_upgrade_on_a_fresh_data_folder(tmp_path, settings):
     assert "demo users created: coordinator, steward, finance, auditor, admin" in result.stdout
     again = cli(settings, "db", "upgrade", ORDERBRIDGE__DATABASE_URL=fresh)
     assert again.returncode == 0 and "demo users created" not in again.stdout
+
+
+def test_sandbox_reset_and_stats_json_shape(settings):
+    assert cli(settings, "sandbox", "reset", "--seed", "1").returncode == 0
+    result = cli(settings, "sandbox", "stats", "--json")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert set(stats) == {"systems", "tracking_numbers"}
+    assert set(stats["tracking_numbers"]) == {"ups", "fedex", "dhl"}
+    for system, data in stats["systems"].items():
+        assert set(data) == {"calls", "max_batch", "records", "duplicates"}, system
+        assert all(isinstance(n, int) for part in data.values() for n in part.values())
+    assert sum(stats["systems"]["netsuite"]["records"].values()) > 0
+
+
+def test_track_guesses_the_carrier_and_says_when_a_number_is_unknown(settings):
+    cli(settings, "sandbox", "reset", "--seed", "1")
+    stats = json.loads(cli(settings, "sandbox", "stats", "--json").stdout)
+    for carrier, numbers in stats["tracking_numbers"].items():
+        result = cli(settings, "track", numbers[0], "--json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["carrier"] == carrier
+    unknown = cli(settings, "track", "999999999999")
+    assert unknown.returncode == 1 and "not found" in unknown.stdout

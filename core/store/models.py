@@ -246,8 +246,10 @@ class OpsException(Base):
     """
 
     __tablename__ = "exceptions"
-    __table_args__ = (UniqueConstraint("kind", "business_key"),
-                      Index("ix_exceptions_status_due", "status", "sla_due_at"))
+    __table_args__ = (
+        UniqueConstraint("kind", "business_key"),
+        Index("ix_exceptions_status_due", "status", "sla_due_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     business_key: Mapped[str] = mapped_column(String(255))
