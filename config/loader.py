@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import secrets as pysecrets
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -99,13 +100,20 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _env_value(path: str, raw: str) -> Any:
+    """An environment value as YAML would read a plain scalar, minus YAML 1.1's surprises
+    ("2023_2" stays text, not the number 20232; "on" stays text)."""
     if SECRET_FIELD.search(path.rsplit(".", 1)[-1]):
         return raw
-    try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
-        return raw
-    return raw if isinstance(value, (dict, list)) else value
+    text = raw.strip()
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if text.lower() in ("null", "~", ""):
+        return None
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"-?\d+\.\d*|-?\.\d+", text):
+        return float(text)
+    return raw
 
 
 def _is_secret(path: str) -> bool:

@@ -81,3 +81,23 @@ def test_durations():
 
 def test_every_setting_has_a_meaning_for_the_readme():
     assert all(setting.meaning and setting.form for setting in SETTINGS)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("2023_2", "2023_2"),
+        ("true", True),
+        ("False", False),
+        ("42", 42),
+        ("0.5", 0.5),
+        ("on", "on"),
+        ("null", None),
+        ("10s", "10s"),
+        ("007", 7),
+    ],
+)
+def test_environment_values_read_as_plain_scalars(raw, value):
+    from config.loader import _env_value
+
+    assert _env_value("web.anything", raw) == value
