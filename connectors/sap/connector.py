@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -162,6 +162,10 @@ class SapConnector:
 
     def read_changed(self, entity: str, since: datetime, until: datetime) -> Iterator[Any]:
         """Records of the entity changed in [since, until), oldest first, page by page."""
+        # SAP timestamps are whole seconds: round the end up, or a record changed in the last
+        # partial second of the window would be missed until the next run's lookback.
+        if until.microsecond:
+            until = until.replace(microsecond=0) + timedelta(seconds=1)
         selection = {
             "CHANGED_FROM": records.sap_timestamp(since),
             "CHANGED_TO": records.sap_timestamp(until),
