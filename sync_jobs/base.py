@@ -38,6 +38,8 @@ class RunContext:
     written: int = 0
     # Records of a batch item that were refused on their own: (business key, payload, error).
     rejected: list[tuple[str, Any, Any]] = field(default_factory=list)
+    # Business keys of every record rejected so far in this run, for its summary.
+    rejected_keys: list[str] = field(default_factory=list)
 
     def reject(self, business_key: str, payload: Any, error: Any) -> None:
         """Park one record of a batch item in the error queue; the rest of the batch goes on."""

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 # A transient failure of one item this many times parks it in the error queue.
 MAX_TRANSIENT_ATTEMPTS = 5
+# How many rejected records a run's summary names (all are in the error queue).
+SUMMARY_KEYS = 10
 # A rate limit that asks us to wait this long or more parks the job instead of retrying.
 PARK_AFTER_SECONDS = 60
 OPEN_ITEM = ("pending", "claimed")
@@ -311,6 +313,7 @@ class Runner:
             except RecordRejectedError as exc:
                 self._settle(ctx, item, "rejected", exc)
                 stats["failed"] += 1
+                ctx.rejected_keys.append(item.business_key)
             except TransientError as exc:
                 if exc.error_class == "rate_limit" and (exc.retry_after or 0) >= PARK_AFTER_SECONDS:
                     self._settle(ctx, item, "pending", exc)
@@ -335,6 +338,7 @@ class Runner:
             with session_scope(self.url) as session:
                 for business_key, payload, exc in rejected:
                     park(session, ctx.job_id, ctx.run_id, business_key, payload, exc)
+                    ctx.rejected_keys.append(business_key)
         return len(rejected)
 
     def _settle(
@@ -373,6 +377,10 @@ class Runner:
             f"written {ctx.written or stats['written']}",
             f"rejected {stats['failed']}",
         ]
+        if ctx.rejected_keys:
+            shown = ", ".join(ctx.rejected_keys[:SUMMARY_KEYS])
+            more = len(ctx.rejected_keys) - SUMMARY_KEYS
+            parts[-1] += f" ({shown}{f' and {more} more' if more > 0 else ''})"
         return "; ".join(parts + ctx.notes)
 
     def _finish(

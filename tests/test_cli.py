@@ -97,7 +97,7 @@ def test_job_run_then_history_as_json(settings):
     fake_jobs.configure(settings.data_path, items=3, reject=["k002"])
     result = cli(settings, "job", "run", "fake_job")
     assert result.returncode == 0, result.stderr
-    assert "completed" in result.stdout and "rejected 1" in result.stdout
+    assert "completed" in result.stdout and "rejected 1 (k002)" in result.stdout
     history = cli(settings, "job", "history", "fake_job", "--json")
     rows = json.loads(history.stdout)
     assert [row["status"] for row in rows] == ["completed"]
