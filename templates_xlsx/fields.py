@@ -31,7 +31,11 @@ class CellField(fields.Field):
 
     number_format = "General"
     excel_type: str | None = None  # data-validation type in the template, if any
-    default_error_messages = {"bad_type": "Not a valid value."}
+    default_error_messages = {
+        "bad_type": "Not a valid value.",
+        "required": "This cell must be filled in.",
+        "null": "This cell must be filled in.",
+    }
 
     def __init__(
         self,
@@ -141,7 +145,8 @@ class Choice(Text):
     excel_type = "list"
 
     def __init__(self, header: str, *, choices: tuple[str, ...], **kwargs: Any) -> None:
-        validators = [validate.OneOf(choices)]
+        listed = ", ".join(choices) if len(choices) <= 12 else "the drop-down list"
+        validators = [validate.OneOf(choices, error=f"Pick one of {listed}.")]
         super().__init__(header, validate=validators, **kwargs)
         self.choices = choices
         self._canonical = {choice.casefold(): choice for choice in choices}
