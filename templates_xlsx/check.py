@@ -132,11 +132,13 @@ def _validate(
     sheet = parsed.sheet
     validator = SheetValidator(kind, parsed, report.sheet(sheet) if sheet else None)
     result.rows = len(parsed.row_numbers)
-    if sheet is None or not validator.check_header():
-        if sheet is None or (sheet.casefold() != kind.name.casefold() and not result.template):
+    if sheet is None:
+        return _finish(result, [_wrong_sheet(kind, sheet)])
+    validator.check_layout()
+    if not validator.check_header():
+        if sheet.casefold() != kind.name.casefold() and not result.template:
             validator.errors = [_wrong_sheet(kind, sheet)]
         return _finish(result, validator.errors)
-    validator.check_layout()
     if not parsed.row_numbers:
         message = "The sheet has a header but no rows; fill in at least one row from row 2."
         validator.error(2, None, "no_rows", message)

@@ -184,6 +184,8 @@ def _check_directory(
 
 def _check_layout(infos: list[zipfile.ZipInfo], handle: IO[bytes], size: int) -> None:
     """Entries must not overlap: overlapping entries are how the worst ZIP bombs work."""
+    if len({info.header_offset for info in infos}) != len(infos):
+        raise Refused("zip_bomb", "The workbook's ZIP entries overlap.")
     end = 0
     for info in infos:
         if info.header_offset < end:
