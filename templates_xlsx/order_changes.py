@@ -3,11 +3,14 @@ line; place or release a hold on the order."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import validate
-from sqlalchemy import select
+from sqlalchemy import select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from core.store.models import Item, Order, OrderLine, ShipTo
 from templates_xlsx.fields import Amount, Choice, Code, ExcelDate, Text, WholeNumber
@@ -89,33 +92,43 @@ class OrderChanges(SheetKind):
     schema = OrderChangeSchema
 
     def _load(self, session: Session, orders: list[str]) -> tuple[dict, dict]:
-        heads: dict[str, Any] = {}
-        lines: dict[tuple[str, int], Any] = {}
-        for part in chunked(sorted(set(orders))):
-            for row in session.execute(
-                select(
-                    Order.number,
-                    Order.status,
-                    Order.customer_number,
-                    Order.ship_to_code,
-                    Order.ship_method,
-                    Order.on_hold,
-                ).where(Order.number.in_(part))
-            ):
-                heads[row.number] = row
-            for row in session.execute(
-                select(
-                    OrderLine.order_number,
-                    OrderLine.line_no,
-                    OrderLine.sku,
-                    OrderLine.quantity,
-                    OrderLine.quantity_shipped,
-                    OrderLine.status,
-                    OrderLine.requested_date,
-                    OrderLine.promised_date,
-                ).where(OrderLine.order_number.in_(part))
-            ):
-                lines[(row.order_number, row.line_no)] = row
+        """Plain tuples, (status, customer, ship-to, method, hold) per order and
+        (sku, quantity, shipped, status, requested, promised) per line: 100,000 lines load
+        several times faster through the connection than as ORM rows."""
+        connection = session.connection()
+        heads: dict[str, tuple] = {}
+        lines: dict[tuple[str, int], tuple] = {}
+        for part in chunked(sorted(set(orders)), 5000):
+            heads.update(
+                (row[0], row[1:])
+                for row in _fetch(
+                    connection,
+                    select(
+                        Order.number,
+                        Order.status,
+                        Order.customer_number,
+                        Order.ship_to_code,
+                        Order.ship_method,
+                        Order.on_hold,
+                    ).where(Order.number.in_(part)),
+                )
+            )
+            lines.update(
+                ((order, number), (sku, _qty(qty), _qty(shipped), status, _day(asked), _day(due)))
+                for order, number, sku, qty, shipped, status, asked, due in _fetch(
+                    connection,
+                    select(
+                        OrderLine.order_number,
+                        OrderLine.line_no,
+                        OrderLine.sku,
+                        raw(OrderLine.quantity),
+                        raw(OrderLine.quantity_shipped),
+                        OrderLine.status,
+                        raw(OrderLine.requested_date),
+                        raw(OrderLine.promised_date),
+                    ).where(OrderLine.order_number.in_(part)),
+                )
+            )
         return heads, lines
 
     def current(self, session: Session, rows: list[dict[str, Any]]) -> list[dict | None]:
@@ -132,7 +145,7 @@ class OrderChanges(SheetKind):
         diff = {
             name: (before[name], row[name])
             for name in EDITABLE
-            if row.get(name) is not None and _differs(before[name], row[name])
+            if row.get(name) is not None and before[name] != row[name]
         }
         action = row.get("action") or "change"
         if action == "cancel" and before["status"] != "cancelled":
@@ -144,75 +157,28 @@ class OrderChanges(SheetKind):
     def cross_check(self, table: Table, ctx: CheckContext) -> list[RowProblem]:
         cols = table.columns
         good = table.good_indexes()
-        heads, lines = self._load(ctx.session, [cols["order"][i] for i in good])
+        orders, numbers = cols["order"], cols["line"]
+        heads, lines = self._load(ctx.session, [orders[i] for i in good])
         problems: list[RowProblem] = []
         add = problems.append
-        checks: list[tuple[int, Any, Any]] = []
+        found: list[int] = []
         for i in good:
-            order, line_no = cols["order"][i], cols["line"][i]
-            head = heads.get(order)
+            head = heads.get(orders[i])
+            line = lines.get((orders[i], numbers[i])) if head else None
             if head is None:
-                add(RowProblem(i, "order", "unknown_order", f"Order {order} was not found."))
-                continue
-            if head.status in CLOSED_STATUSES:
-                add(RowProblem(i, "order", "order_closed", f"Order {order} is {head.status}."))
-                continue
-            line = lines.get((order, line_no))
-            if line is None:
-                add(RowProblem(i, "line", "unknown_line", f"Order {order} has no line {line_no}."))
-                continue
-            if line.status in CLOSED_STATUSES:
-                add(RowProblem(i, "line", "line_closed", f"Line {line_no} is {line.status}."))
-                continue
-            checks.append((i, head, line))
-        problems += self._line_checks(checks, cols, ctx)
-        return problems
-
-    def _line_checks(self, checks: list, cols: dict, ctx: CheckContext) -> list[RowProblem]:
-        problems: list[RowProblem] = []
-        add = problems.append
-        skus_changed, ship_tos = set(), set()
-        for i, head, line in checks:
-            item, qty = cols["item"][i], cols["quantity"][i]
-            if item is not None and item != line.sku:
-                add(RowProblem(i, "item", "item_mismatch", f"Line's item is {line.sku}."))
-            if qty is not None and qty != line.quantity:
-                skus_changed.add(line.sku)
-                if qty < line.quantity_shipped:
-                    shipped = _plain(line.quantity_shipped)
-                    add(
-                        RowProblem(
-                            i,
-                            "quantity",
-                            "below_shipped",
-                            f"{shipped} already shipped on this line.",
-                        )
-                    )
-            if cols["action"][i] == "cancel" and line.quantity_shipped > 0:
-                add(
-                    RowProblem(
-                        i, "action", "cancel_shipped", "Part of this line has shipped already."
-                    )
-                )
-            for name in ("requested_date", "promised_date"):
-                new = cols[name][i]
-                if new is not None and new != getattr(line, name) and new < ctx.today:
-                    add(RowProblem(i, name, "date_in_past", f"{new.isoformat()} is in the past."))
-            ship_to = cols["ship_to"][i]
-            if ship_to is not None and ship_to != head.ship_to_code:
-                ship_tos.add((head.customer_number, ship_to))
-        inactive = _inactive_skus(ctx.session, skus_changed)
-        known = _known_ship_tos(ctx.session, ship_tos)
-        for i, head, line in checks:
-            qty = cols["quantity"][i]
-            if qty is not None and qty != line.quantity and line.sku in inactive:
-                add(RowProblem(i, "quantity", "item_inactive", f"Item {line.sku} is inactive."))
-            ship_to = cols["ship_to"][i]
-            if ship_to is not None and ship_to != head.ship_to_code:
-                if (head.customer_number, ship_to) not in known:
-                    message = f"Customer {head.customer_number} has no ship-to {ship_to}."
-                    add(RowProblem(i, "ship_to", "ship_to_not_customer", message))
-        return problems
+                add(RowProblem(i, "order", "unknown_order", f"Order {orders[i]} was not found."))
+            elif head[0] in CLOSED_STATUSES:
+                add(RowProblem(i, "order", "order_closed", f"Order {orders[i]} is {head[0]}."))
+            elif line is None:
+                message = f"Order {orders[i]} has no line {numbers[i]}."
+                add(RowProblem(i, "line", "unknown_line", message))
+            elif line[3] in CLOSED_STATUSES:
+                add(RowProblem(i, "line", "line_closed", f"Line {numbers[i]} is {line[3]}."))
+            else:
+                found.append(i)
+        heads_of = {i: heads[orders[i]] for i in found}
+        lines_of = {i: lines[(orders[i], numbers[i])] for i in found}
+        return problems + _line_checks(found, heads_of, lines_of, cols, ctx)
 
     def export_rows(self, session: Session, filters: dict[str, str | None]) -> list[dict]:
         query = (
@@ -261,21 +227,92 @@ class OrderChanges(SheetKind):
         }
 
 
-def _before(head: Any, line: Any) -> dict[str, Any]:
+def _line_checks(
+    found: list[int], heads: dict, lines: dict, cols: dict, ctx: CheckContext
+) -> list[RowProblem]:
+    """Per-column passes over the rows whose order and line exist and are open."""
+    item, qty, action, ship_to = cols["item"], cols["quantity"], cols["action"], cols["ship_to"]
+    problems = [
+        RowProblem(i, "item", "item_mismatch", f"The line's item is {lines[i][0]}.")
+        for i in found
+        if item[i] is not None and item[i] != lines[i][0]
+    ]
+    changed_qty = [i for i in found if qty[i] is not None and qty[i] != lines[i][1]]
+    problems += [
+        RowProblem(i, "quantity", "below_shipped", f"{_plain(lines[i][2])} already shipped.")
+        for i in changed_qty
+        if qty[i] < lines[i][2]
+    ]
+    problems += [
+        RowProblem(i, "action", "cancel_shipped", "Part of this line has shipped already.")
+        for i in found
+        if action[i] == "cancel" and lines[i][2] > 0
+    ]
+    for name, position in (("requested_date", 4), ("promised_date", 5)):
+        new = cols[name]
+        problems += [
+            RowProblem(i, name, "date_in_past", f"{new[i].isoformat()} is in the past.")
+            for i in found
+            if new[i] is not None and new[i] != lines[i][position] and new[i] < ctx.today
+        ]
+    inactive = _inactive_skus(ctx.session, {lines[i][0] for i in changed_qty})
+    problems += [
+        RowProblem(i, "quantity", "item_inactive", f"Item {lines[i][0]} is inactive.")
+        for i in changed_qty
+        if lines[i][0] in inactive
+    ]
+    moved = [i for i in found if ship_to[i] is not None and ship_to[i] != heads[i][2]]
+    known = _known_ship_tos(ctx.session, {(heads[i][1], ship_to[i]) for i in moved})
+    problems += [
+        RowProblem(
+            i,
+            "ship_to",
+            "ship_to_not_customer",
+            f"Customer {heads[i][1]} has no ship-to {ship_to[i]}.",
+        )
+        for i in moved
+        if (heads[i][1], ship_to[i]) not in known
+    ]
+    return problems
+
+
+def _fetch(connection: Any, query: Any) -> list[tuple]:
+    """Rows as the driver's tuples: building SQLAlchemy Row objects for 100,000 lines costs
+    more than the query; every column here is a plain or raw() one, so nothing is lost."""
+    result = connection.execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def raw(column: Any) -> Any:
+    """The driver's value, without SQLAlchemy's per-row conversion (slow on SQLite: dates
+    come back as text, numbers as floats); _day and _qty convert them for both stores."""
+    return type_coerce(column, NullType())
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _qty(value: Any) -> Decimal:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value if isinstance(value, Decimal) else Decimal(value or 0)
+
+
+def _before(head: tuple, line: tuple) -> dict[str, Any]:
     return {
-        "item": line.sku,
-        "quantity": line.quantity,
-        "requested_date": line.requested_date,
-        "promised_date": line.promised_date,
-        "ship_to": head.ship_to_code or None,
-        "ship_method": head.ship_method or None,
-        "status": line.status,
-        "on_hold": bool(head.on_hold),
+        "item": line[0],
+        "quantity": line[1],
+        "requested_date": line[4],
+        "promised_date": line[5],
+        "ship_to": head[2] or None,
+        "ship_method": head[3] or None,
+        "status": line[3],
+        "on_hold": bool(head[4]),
     }
-
-
-def _differs(current: Any, new: Any) -> bool:
-    return current is None or current != new
 
 
 def _plain(number: Any) -> str:
@@ -284,7 +321,7 @@ def _plain(number: Any) -> str:
 
 def _inactive_skus(session: Session, skus: set[str]) -> set[str]:
     inactive: set[str] = set()
-    for part in chunked(sorted(skus)):
+    for part in chunked(sorted(skus), 5000):
         query = select(Item.sku).where(Item.sku.in_(part), Item.active.is_(False))
         inactive.update(session.scalars(query))
     return inactive
@@ -293,7 +330,7 @@ def _inactive_skus(session: Session, skus: set[str]) -> set[str]:
 def _known_ship_tos(session: Session, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
     known: set[tuple[str, str]] = set()
     customers = sorted({customer for customer, _ in pairs})
-    for part in chunked(customers):
+    for part in chunked(customers, 5000):
         query = select(ShipTo.customer_number, ShipTo.code).where(ShipTo.customer_number.in_(part))
         known.update((row.customer_number, row.code) for row in session.execute(query))
     return known

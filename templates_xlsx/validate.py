@@ -16,7 +16,7 @@ from typing import Any
 from marshmallow import ValidationError, validate
 from openpyxl.utils import get_column_letter
 
-from templates_xlsx.fields import CellField
+from templates_xlsx.fields import Amount, CellField
 from templates_xlsx.kind import CellError, SheetKind, Table, rule_fails
 from templates_xlsx.parse import ParsedSheet
 from templates_xlsx.safety import SheetFacts
@@ -171,11 +171,14 @@ class SheetValidator:
 
     def _column(self, field: CellField, raw: list[Any]) -> tuple[list[Any], dict[int, str]]:
         values, codes = field.convert_column(raw)
-        if field.required:
+        if field.required and None in values:
             for index, value in enumerate(values):
                 if value is None and index not in codes:
                     codes[index] = "required"
+        present = [value for value in values if value is not None]
         for rule in field.validators:
+            if _all_pass(rule, present):
+                continue
             check = _column_check(rule)
             for index, value in enumerate(values):
                 if value is not None and index not in codes and not check(value):
@@ -213,21 +216,26 @@ class SheetValidator:
         return self.parsed.columns[column][index] if column < len(self.parsed.columns) else ""
 
     def _duplicates(self, table: Table) -> None:
-        seen: dict[tuple, int] = {}
         keys = self.kind.key_fields
-        for index, values in enumerate(zip(*(table.columns[k] for k in keys), strict=True)):
+        fields = dict(self.kind.fields)
+        columns = [_key_column(fields[k], table.columns[k]) for k in keys]
+        rows = list(zip(*columns, strict=True))
+        if len(set(rows)) == len(rows):
+            return
+        seen: dict[tuple, int] = {}
+        for index, key in enumerate(rows):
             if index in table.bad_rows:
                 continue
-            key = tuple(_key_part(v) for v in values)
             first = seen.setdefault(key, index)
             if first != index:
                 table.bad_rows.add(index)
                 row = table.row_numbers[first]
+                headers = ", ".join(self.kind_header(k) for k in keys)
                 self.error(
                     table.row_numbers[index],
                     keys[0],
                     "duplicate_key",
-                    f"Same {', '.join(self.kind_header(k) for k in keys)} as row {row}.",
+                    f"Same {headers} as row {row}.",
                 )
 
 
@@ -238,8 +246,28 @@ def _column_index(letters: str) -> int:
     return number - 1
 
 
-def _key_part(value: Any) -> Any:
-    return value.normalize() if hasattr(value, "normalize") else value
+def _key_column(field: CellField, values: list[Any]) -> list[Any]:
+    """Decimals compare equal across scales (10 == 10.0) but we key on their normal form."""
+    if isinstance(field, Amount):
+        return [None if v is None else v.normalize() for v in values]
+    return values
+
+
+def _all_pass(rule: Any, present: list[Any]) -> bool:
+    """Whole-column answer for the common validators: does every present value pass?"""
+    if not present:
+        return True
+    if isinstance(rule, validate.OneOf):
+        return set(present) <= set(rule.choices)
+    if isinstance(rule, validate.Length) and rule.equal is None:
+        lengths = list(map(len, present))
+        return (rule.min is None or min(lengths) >= rule.min) and (
+            rule.max is None or max(lengths) <= rule.max
+        )
+    if isinstance(rule, validate.Range):
+        check = _range_check(rule)
+        return check(min(present)) and check(max(present))
+    return False
 
 
 def _validator_code(rule: Any) -> str:
