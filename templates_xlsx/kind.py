@@ -197,8 +197,7 @@ def _key_text(value: Any) -> str:
 
 
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, (Decimal, int, float)) and isinstance(b, (Decimal, int, float)):
-        return Decimal(str(a)) == Decimal(str(b))
+    """Store and sheet values are both Decimal, date, bool or str here; 10 == 10.0000."""
     return a == b
 
 

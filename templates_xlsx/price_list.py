@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 
 from core.store.models import Item, PriceListEntry
 from templates_xlsx.fields import Amount, Choice, Code, ExcelDate
-from templates_xlsx.kind import CheckContext, RowProblem, RowRule, SheetKind, SheetSchema, Table
+from templates_xlsx.kind import (
+    CheckContext,
+    RowProblem,
+    RowRule,
+    SheetKind,
+    SheetSchema,
+    Table,
+    jsonable,
+)
 from templates_xlsx.kind import chunked as _chunked
 
 # ISO 4217 minor units of the currencies we price in.
@@ -142,6 +150,20 @@ class PriceList(SheetKind):
         if filters.get("customer"):
             query = query.where(PriceListEntry.price_level == filters["customer"])
         return [_image(entry) for entry in session.scalars(query)]
+
+    def work_item(self, row: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        key = {name: row.get(name) for name in self.key_fields}
+        key["min_quantity"] = key["min_quantity"] or Decimal(0)
+        return {"key": key, "set": changes}
+
+    def inverse(self, payload: dict[str, Any], before: dict | None) -> dict[str, Any] | None:
+        """A new entry (before is the price it replaced, under another key) is deleted."""
+        same = before is not None and all(
+            jsonable(before.get(name)) == value for name, value in payload["key"].items()
+        )
+        if not same:
+            return {"key": payload["key"], "delete": True}
+        return super().inverse(payload, before)
 
     def needs_approval(self, preview: Any, settings: Any) -> str | None:
         limit = Decimal(str(settings.uploads.price_change_approval_percent))

@@ -68,9 +68,9 @@ def seed_store(url: str) -> None:
             [
                 Customer(number="C001", name="Acme", currency="USD", **SOURCE),
                 Customer(number="C002", name="Bolt", currency="USD", **SOURCE),
-                ShipTo(customer_number="C001", code="001", country="US", is_default=True, **SOURCE),
-                ShipTo(customer_number="C001", code="002", country="US", **SOURCE),
-                ShipTo(customer_number="C002", code="001", country="US", is_default=True, **SOURCE),
+                _ship_to("C001", "001", is_default=True),
+                _ship_to("C001", "002"),
+                _ship_to("C002", "001", is_default=True),
                 Item(sku="SKU-1", **SOURCE),
                 Item(sku="SKU-2", **SOURCE),
                 Item(sku="SKU-9", active=False, **SOURCE),
@@ -90,6 +90,21 @@ def seed_store(url: str) -> None:
                 ),
             ]
         )
+
+
+def _ship_to(customer: str, code: str, is_default: bool = False) -> ShipTo:
+    return ShipTo(
+        customer_number=customer,
+        code=code,
+        name=f"{customer} dock {code}",
+        line1="1 Harbor Rd",
+        city="Newark",
+        state="NJ",
+        postal_code="07102",
+        country="US",
+        is_default=is_default,
+        **SOURCE,
+    )
 
 
 def _line(number: int, sku: str, qty: str, shipped: str = "0", status: str = "open") -> OrderLine:
