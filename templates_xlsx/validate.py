@@ -183,6 +183,7 @@ class SheetValidator:
             for index, value in enumerate(values):
                 if value is not None and index not in codes and not check(value):
                     codes[index] = _validator_code(rule)
+                    values[index] = None  # as marshmallow leaves a failed field out of the row
         return values, codes
 
     def _rule_failures(self, rule: Any, columns: dict, failing: dict) -> list[int]:
