@@ -23,6 +23,7 @@ from templates_xlsx.safety import Limits, Refused
 
 log = logging.getLogger(__name__)
 CHILD = Path(__file__).with_name("parse_child.py")
+CHILD_ENV = {"LC_ALL": "C.UTF-8"}
 SEPARATOR = "\x1f"  # as parse_child.SEPARATOR (the child imports nothing of ours)
 _ALLOWED = {
     ("datetime", name): getattr(datetime, name)
@@ -66,6 +67,7 @@ def parse_in_child(path: Path, sheet: str, marker: str, limits: Limits) -> Parse
             command,
             stdin=subprocess.DEVNULL,
             capture_output=True,
+            env=CHILD_ENV,  # none of our settings or secrets reach the process that parses
             timeout=limits.parse_timeout_seconds + 5,
             check=False,
         )
