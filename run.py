@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Orderbridge's one command line: serve, scheduler, worker, job, db, users, sandbox, connector.
+"""Orderbridge's one command line: serve, scheduler, worker, job, db, users, sandbox, connector,
+templates, upload, export, audit.
 
 Global options come before the verb (`run.py --trace DIR job run X`). Logs go to stderr,
 results to stdout. Bad input gives one line and a non-zero exit: 64 for usage, 78 for
@@ -410,6 +411,68 @@ def cmd_track(args: argparse.Namespace, settings: Any) -> int:
     return 0 if result.found else 1
 
 
+def _kind(name: str) -> str:
+    from templates_xlsx import KINDS
+
+    if name not in KINDS:
+        raise UsageError(f"no spreadsheet kind {name!r} (one of {', '.join(KINDS)})")
+    return name
+
+
+def _iso_date(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {text!r}") from None
+
+
+def cmd_templates_build(args: argparse.Namespace, settings: Any) -> int:
+    from templates_xlsx.cli import build_templates
+
+    for path in build_templates(Path(args.out)):
+        print(path)
+    return 0
+
+
+def cmd_upload_check(args: argparse.Namespace, settings: Any) -> int:
+    from templates_xlsx.cli import upload_check
+
+    if not Path(args.file).is_file():
+        raise UsageError(f"upload check: no such file {args.file!r}")
+    text, code = upload_check(settings, _kind(args.kind), Path(args.file), args.json)
+    print(text)
+    return code
+
+
+def cmd_export(args: argparse.Namespace, settings: Any) -> int:
+    from templates_xlsx.cli import export
+
+    print(export(settings, _kind(args.kind), Path(args.out), args.customer, args.item))
+    return 0
+
+
+def cmd_audit_sample(args: argparse.Namespace, settings: Any) -> int:
+    from templates_xlsx.cli import audit_sample
+
+    if args.size < 1 or args.date_to < args.date_from:
+        raise UsageError("audit sample: --size must be at least 1 and --to not before --from")
+    print(
+        audit_sample(
+            settings,
+            args.population,
+            args.date_from,
+            args.date_to,
+            args.size,
+            args.seed,
+            args.stratify,
+            Path(args.out),
+        )
+    )
+    return 0
+
+
 # --- the parser -----------------------------------------------------------------------
 
 
@@ -494,7 +557,46 @@ def build_parser() -> Parser:
     track.add_argument("--carrier", choices=("ups", "fedex", "dhl"))
     track.add_argument("--json", action="store_true")
     track.set_defaults(func=cmd_track, needs_schema=False)
+    _spreadsheet_verbs(verbs)
     return parser
+
+
+def _spreadsheet_verbs(verbs: Any) -> None:
+    templates = verbs.add_parser("templates", help="spreadsheet templates").add_subparsers(
+        dest="action", metavar="ACTION", parser_class=Parser, required=True
+    )
+    build = templates.add_parser("build", help="write DIR/<kind>.xlsx for every kind")
+    build.add_argument("--out", required=True, metavar="DIR")
+    build.set_defaults(func=cmd_templates_build, needs_schema=False)
+
+    upload = verbs.add_parser("upload", help="spreadsheet uploads").add_subparsers(
+        dest="action", metavar="ACTION", parser_class=Parser, required=True
+    )
+    check = upload.add_parser("check", help="check a workbook; exit 0 valid, 1 invalid, 2 refused")
+    check.add_argument("--kind", required=True)
+    check.add_argument("file")
+    check.add_argument("--json", action="store_true", help="print only the result as JSON")
+    check.set_defaults(func=cmd_upload_check)
+
+    export = verbs.add_parser("export", help="a kind's template filled with current data")
+    export.add_argument("kind")
+    export.add_argument("--out", required=True, metavar="FILE")
+    export.add_argument("--customer")
+    export.add_argument("--item")
+    export.set_defaults(func=cmd_export)
+
+    audit = verbs.add_parser("audit", help="audit sampling").add_subparsers(
+        dest="action", metavar="ACTION", parser_class=Parser, required=True
+    )
+    sample = audit.add_parser("sample", help="draw a reproducible sample and its review workbook")
+    sample.add_argument("--population", required=True, choices=("orders", "shipments", "invoices"))
+    sample.add_argument("--from", dest="date_from", required=True, type=_iso_date)
+    sample.add_argument("--to", dest="date_to", required=True, type=_iso_date)
+    sample.add_argument("--size", required=True, type=int)
+    sample.add_argument("--seed", required=True, type=int)
+    sample.add_argument("--stratify", choices=("customer", "value"))
+    sample.add_argument("--out", required=True, metavar="FILE.xlsx")
+    sample.set_defaults(func=cmd_audit_sample)
 
 
 def main(argv: list[str] | None = None) -> int:

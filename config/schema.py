@@ -188,6 +188,31 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("uploads.parse_timeout_seconds", _int(1), "seconds", "time limit of the parse child"),
     Setting("uploads.parse_memory_mb", _int(64), "MB", "memory limit of the parse child"),
     Setting(
+        "uploads.max_columns",
+        _int(1, 16384),
+        "number",
+        "columns a sheet may use; a cell further right refuses the workbook",
+    ),
+    Setting("uploads.max_parts", _int(1), "number", "most parts (files) inside one workbook"),
+    Setting(
+        "uploads.max_ratio",
+        _int(1),
+        "number",
+        "most a part larger than 1 MiB may expand when unzipped (ZIP bomb guard)",
+    ),
+    Setting(
+        "uploads.max_unpacked_bytes",
+        _int(1),
+        "bytes",
+        "most a workbook may hold once unzipped, all parts together",
+    ),
+    Setting(
+        "uploads.price_change_approval_percent",
+        _number,
+        "percent",
+        "a price-list change larger than this needs a second steward's approval",
+    ),
+    Setting(
         "connections.*.*",
         _scalar,
         "value",

@@ -1,0 +1,251 @@
+"""Price list: unit prices per item, price level (or customer price list), currency, quantity
+break and effective dates. A change beyond uploads.price_change_approval_percent needs a
+second steward's approval."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import validate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.store.models import Item, PriceListEntry
+from templates_xlsx.fields import Amount, Choice, Code, ExcelDate
+from templates_xlsx.kind import (
+    CheckContext,
+    RowProblem,
+    RowRule,
+    SheetKind,
+    SheetSchema,
+    Table,
+    jsonable,
+)
+from templates_xlsx.kind import chunked as _chunked
+
+# ISO 4217 minor units of the currencies we price in.
+CURRENCY_DECIMALS = {"USD": 2, "CAD": 2, "EUR": 2, "GBP": 2, "AUD": 2, "MXN": 2, "JPY": 0}
+RANGE_KEY = ("item", "price_level", "currency", "min_quantity")
+FAR_FUTURE = date.max
+
+
+def _decimals(number: Decimal) -> int:
+    exponent = number.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+class PriceListSchema(SheetSchema):
+    item = Code("Item", required=True, key=True, validate=validate.Length(max=80), example="SKU-1")
+    price_level = Code(
+        "Price Level",
+        required=True,
+        key=True,
+        validate=validate.Length(max=80),
+        help="Price level, or a customer's own price list.",
+    )
+    currency = Choice("Currency", required=True, key=True, choices=tuple(CURRENCY_DECIMALS))
+    unit_price = Amount(
+        "Unit Price",
+        required=True,
+        places=4,
+        validate=validate.Range(min=0, min_inclusive=False),
+        help="Greater than 0, with at most the currency's decimals (2 for USD, 0 for JPY).",
+    )
+    min_quantity = Amount(
+        "Min Quantity",
+        key=True,
+        places=4,
+        validate=validate.Range(min=0),
+        help="Quantity break: the price applies from this quantity; blank means 0.",
+    )
+    effective_from = ExcelDate("Effective From", key=True, help="Blank: always in effect.")
+    effective_to = ExcelDate("Effective To", help="Last day in effect; blank: open-ended.")
+
+    row_rules = (
+        RowRule(
+            "too_many_decimals",
+            "unit_price",
+            ("unit_price", "currency"),
+            lambda r: _decimals(r["unit_price"]) <= CURRENCY_DECIMALS[r["currency"]],
+            lambda r: (
+                f"{r['currency']} prices take at most {CURRENCY_DECIMALS[r['currency']]} decimals."
+            ),
+        ),
+        RowRule(
+            "bad_range",
+            "effective_to",
+            ("effective_from", "effective_to"),
+            lambda r: r["effective_to"] >= r["effective_from"],
+            lambda r: "Effective To is before Effective From.",
+        ),
+    )
+
+
+class PriceList(SheetKind):
+    name = "price_list"
+    version = 1
+    title = "Price list"
+    purpose = "Add or change unit prices by item, price level, currency and quantity break."
+    schema = PriceListSchema
+
+    def _entries(self, session: Session, skus: list[str]) -> list[PriceListEntry]:
+        found: list[PriceListEntry] = []
+        for part in _chunked(sorted(set(skus))):
+            found += session.scalars(select(PriceListEntry).where(PriceListEntry.sku.in_(part)))
+        return found
+
+    def current(self, session: Session, rows: list[dict[str, Any]]) -> list[dict | None]:
+        entries = self._entries(session, [row["item"] for row in rows])
+        by_key = {_entry_key(e): e for e in entries}
+        result: list[dict | None] = []
+        for row in rows:
+            entry = by_key.get(_row_key(row)) or _in_effect(entries, row)
+            result.append(None if entry is None else _image(entry))
+        return result
+
+    def changes(self, row: dict[str, Any], before: dict | None) -> dict[str, tuple[Any, Any]]:
+        if before is not None and _row_key(row) != _row_key(before):
+            # A new entry: show the price in effect now as what it replaces.
+            return {"unit_price": (before["unit_price"], row["unit_price"])} | {
+                name: (None, row[name])
+                for name in ("effective_from", "effective_to")
+                if row.get(name) is not None
+            }
+        return super().changes(row, before)
+
+    def cross_check(self, table: Table, ctx: CheckContext) -> list[RowProblem]:
+        cols, good = table.columns, table.good_indexes()
+        skus = sorted({cols["item"][i] for i in good})
+        known = _known_items(ctx.session, skus)
+        problems = [
+            RowProblem(i, "item", "unknown_item", f"Item {cols['item'][i]} was not found.")
+            for i in good
+            if cols["item"][i] not in known
+        ]
+        rows = {i: table.row(i) for i in good}
+        stored = [_image(e) for e in self._entries(ctx.session, skus)]
+        replaced = {_row_key(row) for row in rows.values()}
+        ranges: dict[tuple, list[tuple[date, date, int | None]]] = {}
+        for image in stored:
+            if _row_key(image) not in replaced:
+                ranges.setdefault(_range_key(image), []).append((*_span(image), None))
+        for i, row in rows.items():
+            ranges.setdefault(_range_key(row), []).append((*_span(row), i))
+        for spans in ranges.values():
+            problems += _overlaps(spans, cols)
+        return problems
+
+    def export_rows(self, session: Session, filters: dict[str, str | None]) -> list[dict]:
+        query = select(PriceListEntry).order_by(
+            PriceListEntry.sku,
+            PriceListEntry.price_level,
+            PriceListEntry.currency,
+            PriceListEntry.min_quantity,
+            PriceListEntry.effective_from,
+        )
+        if filters.get("item"):
+            query = query.where(PriceListEntry.sku == filters["item"])
+        if filters.get("customer"):
+            query = query.where(PriceListEntry.price_level == filters["customer"])
+        return [_image(entry) for entry in session.scalars(query)]
+
+    def work_item(self, row: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        key = {name: row.get(name) for name in self.key_fields}
+        key["min_quantity"] = key["min_quantity"] or Decimal(0)
+        return {"key": key, "set": changes}
+
+    def inverse(self, payload: dict[str, Any], before: dict | None) -> dict[str, Any] | None:
+        """A new entry (before is the price it replaced, under another key) is deleted."""
+        same = before is not None and all(
+            jsonable(before.get(name)) == value for name, value in payload["key"].items()
+        )
+        if not same:
+            return {"key": payload["key"], "delete": True}
+        return super().inverse(payload, before)
+
+    def needs_approval(self, preview: Any, settings: Any) -> str | None:
+        limit = Decimal(str(settings.uploads.price_change_approval_percent))
+        worst: tuple[Decimal, str] | None = None
+        count = 0
+        for change in preview.changes:
+            old, new = change.fields.get("unit_price", (None, None))
+            if not old or new is None:
+                continue
+            percent = abs(Decimal(str(new)) - Decimal(str(old))) * 100 / Decimal(str(old))
+            if percent > limit:
+                count += 1
+                if worst is None or percent > worst[0]:
+                    worst = (percent, change.business_key)
+        if worst is None:
+            return None
+        return (
+            f"{count} price change(s) exceed {limit}% (largest {worst[0]:.1f}% on {worst[1]}); "
+            "a second steward must approve"
+        )
+
+
+def _row_key(row: dict[str, Any]) -> tuple:
+    quantity = row.get("min_quantity") or Decimal(0)
+    return (row["item"], row["price_level"], row["currency"], quantity, row.get("effective_from"))
+
+
+def _range_key(row: dict[str, Any]) -> tuple:
+    return _row_key(row)[:4]
+
+
+def _entry_key(entry: PriceListEntry) -> tuple:
+    return _row_key(_image(entry))
+
+
+def _image(entry: PriceListEntry) -> dict[str, Any]:
+    return {
+        "item": entry.sku,
+        "price_level": entry.price_level,
+        "currency": entry.currency,
+        "unit_price": entry.unit_price,
+        "min_quantity": entry.min_quantity,
+        "effective_from": entry.effective_from,
+        "effective_to": entry.effective_to,
+    }
+
+
+def _span(row: dict[str, Any]) -> tuple[date, date]:
+    return row.get("effective_from") or date.min, row.get("effective_to") or FAR_FUTURE
+
+
+def _in_effect(entries: list[PriceListEntry], row: dict[str, Any]) -> PriceListEntry | None:
+    when = row.get("effective_from") or date.min
+    same = [e for e in entries if _range_key(_image(e)) == _range_key(row)]
+    before = [e for e in same if (e.effective_from or date.min) <= when]
+    return max(before, key=lambda e: e.effective_from or date.min, default=None)
+
+
+def _overlaps(spans: list[tuple[date, date, int | None]], cols: dict) -> list[RowProblem]:
+    problems = []
+    spans.sort(key=lambda s: (s[0], s[1]))
+    for (start_a, end_a, row_a), (start_b, _end_b, row_b) in zip(spans, spans[1:], strict=False):
+        if start_b <= end_a and (row_b is not None or row_a is not None):
+            index = row_b if row_b is not None else row_a
+            assert index is not None
+            message = (
+                f"Overlaps the range from {_day(start_a)} to {_day(end_a)} for the same item, "
+                "price level, currency and min quantity."
+            )
+            problems.append(RowProblem(index, "effective_from", "overlapping_range", message))
+    return problems
+
+
+def _day(value: date) -> str:
+    return "the start" if value == date.min else "open end" if value == FAR_FUTURE else str(value)
+
+
+def _known_items(session: Session, skus: list[str]) -> set[str]:
+    known: set[str] = set()
+    for part in _chunked(skus):
+        known.update(session.scalars(select(Item.sku).where(Item.sku.in_(part))))
+    return known
+
+
+KIND = PriceList()

@@ -1,0 +1,120 @@
+"""The results workbook: a copy of the user's own file with Status and Message columns on the
+data sheet, every failed cell marked and commented, and an errors-only sheet.
+
+Values, number formats (so leading zeros and dates), data validations and the template
+marker are kept, so the corrected file can be uploaded again (the Status and Message
+columns are ignored then). openpyxl does not carry charts or images over; for a file that had
+them, the Errors sheet says so.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from core.formula_safety import set_cell
+from templates_xlsx.check import CheckResult
+from templates_xlsx.kind import CellError
+from templates_xlsx.validate import header_key
+
+ERRORS_SHEET = "Errors"
+BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
+OK_FILL = PatternFill("solid", fgColor="C6EFCE")
+AUTHOR = "Orderbridge"
+DROPPED = ("xl/charts/", "xl/drawings/", "xl/media/", "xl/pivotTables/")
+
+
+def write_results(
+    source: Path,
+    result: CheckResult,
+    out: Path,
+    outcomes: dict[int, tuple[str, str]] | None = None,
+) -> Path:
+    """Write OUT from SOURCE and the check; `outcomes` (Excel row -> status, message) lets the
+    posting job report per-row results later, otherwise rows are ok or error."""
+    if result.sheet is None or result.status == "refused":
+        raise ValueError("a refused workbook has no results to write back")
+    workbook = load_workbook(source)
+    sheet = workbook[result.sheet]
+    by_row: dict[int, list[CellError]] = {}
+    for error in result.errors:
+        by_row.setdefault(error.row, []).append(error)
+    status_col, message_col = _result_columns(sheet)
+    for row in range(2, sheet.max_row + 1):
+        errors = by_row.get(row, [])
+        status, message = (outcomes or {}).get(row, _row_outcome(errors))
+        if not errors and row not in (outcomes or {}) and _blank_row(sheet, row, status_col):
+            continue
+        set_cell(sheet.cell(row=row, column=status_col), status)
+        set_cell(sheet.cell(row=row, column=message_col), message)
+        sheet.cell(row=row, column=status_col).fill = BAD_FILL if errors else OK_FILL
+    for error in result.errors:
+        _mark(sheet, error)
+    _errors_sheet(workbook, result, dropped=not result.template and _had_drawings(source))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(out)
+    return out
+
+
+def _result_columns(sheet: Any) -> tuple[int, int]:
+    """Reuse Status and Message columns of an earlier results workbook, else add them."""
+    headers = {header_key(c.value): c.column for c in sheet[1] if c.value is not None}
+    last = max([c.column for c in sheet[1] if c.value is not None] or [0])
+    status = headers.get("status") or last + 1
+    message = headers.get("message") or max(status, last) + 1
+    for column, text in ((status, "Status"), (message, "Message")):
+        cell = sheet.cell(row=1, column=column, value=text)
+        cell.font = Font(bold=True)
+    sheet.column_dimensions[get_column_letter(message)].width = 60
+    return status, message
+
+
+def _row_outcome(errors: list[CellError]) -> tuple[str, str]:
+    if not errors:
+        return "ok", ""
+    return "error", "; ".join(f"{e.column}: {e.message}" if e.column else e.message for e in errors)
+
+
+def _blank_row(sheet: Any, row: int, up_to: int) -> bool:
+    return all(sheet.cell(row=row, column=c).value in (None, "") for c in range(1, up_to))
+
+
+def _mark(sheet: Any, error: CellError) -> None:
+    cell = sheet[f"{error.column_letter}{error.row}"]
+    cell.fill = BAD_FILL
+    text = f"{error.code}: {error.message}"
+    if cell.comment is not None and cell.comment.author == AUTHOR:
+        text = f"{cell.comment.text}\n{text}"
+    cell.comment = Comment(text, AUTHOR, width=320, height=120)
+
+
+def _errors_sheet(workbook: Any, result: CheckResult, dropped: bool) -> None:
+    if ERRORS_SHEET in workbook.sheetnames:
+        del workbook[ERRORS_SHEET]
+    sheet = workbook.create_sheet(ERRORS_SHEET, 1)
+    sheet.append(["Sheet", "Row", "Column", "Cell", "Code", "Message"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for error in result.errors:
+        values = [error.sheet, error.row, error.column, f"{error.column_letter}{error.row}"]
+        row = sheet.max_row + 1
+        for column, value in enumerate([*values, error.code, error.message], start=1):
+            set_cell(sheet.cell(row=row, column=column), value)
+    if not result.errors:
+        sheet.append(["", "", "", "", "", result.message])
+    if dropped:
+        sheet.append([])
+        sheet.append(["Note: charts and images of the original workbook were not carried over."])
+    sheet.column_dimensions["F"].width = 80
+    sheet.freeze_panes = "A2"
+
+
+def _had_drawings(source: Path) -> bool:
+    with zipfile.ZipFile(source) as archive:
+        return any(name.startswith(DROPPED) for name in archive.namelist())

@@ -1,0 +1,133 @@
+"""The parse child keeps a parser that aborts or runs away out of this process; real files
+from other producers go through the check without a crash; the column pass and marshmallow
+agree on every cell."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from marshmallow import ValidationError
+
+from templates_xlsx import KINDS, parse
+from templates_xlsx.check import check_upload
+from templates_xlsx.safety import Limits, Refused
+from templates_xlsx.validate import SheetValidator
+from tests.templates_xlsx.workbooks import sheet_xml, with_sheet, workbook_bytes, write
+
+PRODUCERS = ("xlsx", "xlsm", "xlsb", "xls", "ods")
+
+
+def limits(**changes) -> Limits:
+    base = dict(
+        max_bytes=10**8,
+        max_rows=200_000,
+        max_columns=50,
+        max_parts=1000,
+        max_ratio=100,
+        max_unpacked_bytes=10**9,
+        parse_timeout_seconds=20,
+        parse_memory_mb=512,
+    )
+    return Limits(**(base | changes))
+
+
+def test_a_parser_abort_kills_only_the_child(tmp_path):
+    """Skip the pre-check on purpose: calamine aborts on a claimed cell at XFD1048576."""
+    bomb = with_sheet(
+        workbook_bytes("order_changes"),
+        sheet_xml('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'),
+    )
+    path = write(tmp_path, "bomb.xlsx", bomb)
+    with pytest.raises(Refused) as refused:
+        parse.parse_in_child(path, "order_changes", "_orderbridge", limits())
+    assert refused.value.reason == "parse_failed"
+
+
+def test_a_runaway_child_is_stopped_by_its_time_limit(tmp_path, monkeypatch):
+    runaway = tmp_path / "runaway.py"
+    runaway.write_text("import signal\nsignal.alarm(1)\nwhile True:\n    pass\n")
+    monkeypatch.setattr(parse, "CHILD", runaway)
+    with pytest.raises(Refused) as refused:
+        parse.parse_in_child(tmp_path / "x.xlsx", "s", "m", limits(parse_timeout_seconds=1))
+    assert refused.value.reason == "timeout"
+
+
+def test_a_child_result_cannot_smuggle_objects(tmp_path, monkeypatch):
+    evil = tmp_path / "evil.py"
+    evil.write_text(
+        "import os, pickle, sys\n"
+        "class E:\n    def __reduce__(self):\n        return (os.system, ('true',))\n"
+        "sys.stdout.buffer.write(pickle.dumps({'ok': True, 'x': E()}))\n"
+    )
+    monkeypatch.setattr(parse, "CHILD", evil)
+    with pytest.raises(Refused) as refused:
+        parse.parse_in_child(tmp_path / "x.xlsx", "s", "m", limits())
+    assert refused.value.reason == "parse_failed"
+
+
+def _reference_files(reference: Path) -> list[Path]:
+    return sorted(p for p in (reference / "xlsx").rglob("*") if p.suffix.lstrip(".") in PRODUCERS)
+
+
+def test_real_files_from_other_producers_go_through_check(reference, make_settings):
+    settings = make_settings()
+    seen = {}
+    for path in _reference_files(reference):
+        result = check_upload(settings, "order_changes", path, today=date(2026, 3, 1))
+        json.dumps(result.to_json())
+        assert result.status in ("valid", "invalid", "refused")
+        assert result.reason != "check_failed", (path.name, result.message)
+        seen[path.name] = result.status
+    assert len(seen) > 100
+    assert "invalid" in seen.values() and "refused" in seen.values()
+
+
+CELLS = st.one_of(
+    st.just(""),
+    st.text(max_size=12),
+    st.sampled_from(["change", "CANCEL", "hold ", "US", "Yes", "no", "2026-02-30", "2026-04-01"]),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6),
+    st.integers(-5, 10**6).map(float),
+    st.decimals(places=3, min_value=-100, max_value=100).map(float),
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 1, 1)),
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)),
+    st.booleans(),
+)
+
+
+@pytest.mark.parametrize("name", ["order_changes", "price_list", "ship_tos", "audit_review"])
+@hsettings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_column_pass_and_marshmallow_flag_the_same_cells(name, data):
+    kind = KINDS[name]
+    names = [n for n, _ in kind.fields]
+    rows = data.draw(
+        st.lists(st.lists(CELLS, min_size=len(names), max_size=len(names)), min_size=1, max_size=4)
+    )
+    parsed = parse.ParsedSheet(
+        sheet=name,
+        sheets=[],
+        header=[f.header for _, f in kind.fields],
+        columns=[list(c) for c in zip(*rows, strict=True)],
+        row_numbers=list(range(2, len(rows) + 2)),
+        merged=[],
+        marker=None,
+        maxrss_kb=0,
+    )
+    validator = SheetValidator(kind, parsed, None)
+    assert validator.check_header()
+    validator.run()
+    flagged = {(e.row, e.field) for e in validator.errors if e.code != "duplicate_key"}
+    expected = set()
+    for number, row in enumerate(rows, start=2):
+        try:
+            kind.load_row(dict(zip(names, row, strict=True)))
+        except ValidationError as exc:
+            expected |= {(number, field) for field in exc.messages}
+    assert flagged == expected
