@@ -123,6 +123,7 @@ class SchedulerService:
         self.workers = int(settings.scheduler.workers if workers is None else workers)
         self.scheduler: BackgroundScheduler | None = None
         self.role = "starting"
+        self._published: dict[str, datetime | None] = {}
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -155,6 +156,7 @@ class SchedulerService:
         pool = [Worker(self.settings, pool_stop, name=f"worker-{n}") for n in range(self.workers)]
         try:
             self._sync_definitions()
+            self._published.clear()
             self.scheduler = self._start_apscheduler()
             for worker in pool:
                 worker.start()
@@ -256,13 +258,22 @@ class SchedulerService:
     def _publish_next_runs(self) -> None:
         if self.scheduler is None:
             return
+        # Written only when a time changed, so an idle store sees no write every second.
+        changed = {
+            job.id: job.next_run_time
+            for job in self.scheduler.get_jobs()
+            if self._published.get(job.id, ...) != job.next_run_time
+        }
+        if not changed:
+            return
         with session_scope(self.url) as session:
-            for job in self.scheduler.get_jobs():
+            for job_id, next_run in changed.items():
                 session.execute(
                     update(JobDefinition)
-                    .where(JobDefinition.job_id == job.id)
-                    .values(next_run_at=job.next_run_time)
+                    .where(JobDefinition.job_id == job_id)
+                    .values(next_run_at=next_run)
                 )
+        self._published.update(changed)
 
     def _beat(self, role: str) -> None:
         self.role = role
