@@ -27,7 +27,7 @@ from typing import IO, Any
 from xml.parsers import expat
 
 import defusedxml.ElementTree as SafeET
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -481,7 +481,10 @@ def _scan_worksheet(
             dimension = _DIMENSION.search(piece)
             if dimension:
                 _check_extent(
-                    facts, _column_number(dimension[1].decode()), int(dimension[2]), limits
+                    facts,
+                    column_index_from_string(dimension[1].decode()),
+                    int(dimension[2]),
+                    limits,
                 )
             first = False
         found = cells.search(piece)
@@ -497,13 +500,6 @@ def _scan_worksheet(
             facts.formula_cells += [m[1].decode() for m in _FORMULA.finditer(piece)]
         if b'hidden="' in piece:
             facts.hidden_rows += [int(m[1]) for m in _HIDDEN_ROW.finditer(piece)]
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + ord(char) - 64
-    return number
 
 
 def _check_extent(facts: SheetFacts, column: int, row: int, limits: Limits) -> None:
@@ -540,7 +536,7 @@ class _ExactScan:
         elif tag == "c":
             match = _REF.fullmatch(attrs.get("r", ""))
             if match:
-                self.col, self.row = _column_number(match[1]) - 1, int(match[2]) - 1
+                self.col, self.row = column_index_from_string(match[1]) - 1, int(match[2]) - 1
             _check_extent(self.facts, self.col + 1, self.row + 1, self.limits)
             self.cell = f"{get_column_letter(self.col + 1)}{self.row + 1}"
             self.has_formula = self.has_value = False

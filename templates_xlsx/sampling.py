@@ -35,7 +35,7 @@ from core.store.models import (
 )
 from templates_xlsx.audit_review import KIND as REVIEW
 from templates_xlsx.audit_review import SAMPLE_KIND, sample_digest
-from templates_xlsx.kind import jsonable
+from templates_xlsx.kind import chunked, jsonable
 from templates_xlsx.template import save_template
 
 CENT = Decimal("0.01")
@@ -50,14 +50,28 @@ class Sample:
     digest: str
 
 
+def _totals(
+    session: Session, key: Any, numbers: list[str], amount: Callable[[Any], Decimal]
+) -> dict[str, Decimal]:
+    """Sum `amount(line)` per document over the lines whose `key` column is in numbers."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    model = key.class_
+    for part in chunked(numbers):
+        for line in session.scalars(select(model).where(key.in_(part))):
+            totals[getattr(line, key.key)] += amount(line)
+    return totals
+
+
 def _orders(session: Session, start: date, end: date) -> list[dict[str, Any]]:
     heads = session.scalars(
         select(Order).where(Order.order_date >= start, Order.order_date <= end)
     ).all()
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    numbers = [h.number for h in heads]
-    for line in session.scalars(select(OrderLine).where(OrderLine.order_number.in_(numbers))):
-        totals[line.order_number] += line.quantity * line.unit_price
+    totals = _totals(
+        session,
+        OrderLine.order_number,
+        [h.number for h in heads],
+        lambda x: x.quantity * x.unit_price,
+    )
     return [
         _record("order", h.number, h.customer_number, h.order_date, totals[h.number]) for h in heads
     ]
@@ -69,12 +83,9 @@ def _shipments(session: Session, start: date, end: date) -> list[dict[str, Any]]
         .join(Order, Order.number == Shipment.order_number, isouter=True)
         .where(Shipment.ship_date >= start, Shipment.ship_date <= end)
     ).all()
-    units: dict[str, Decimal] = defaultdict(Decimal)
-    numbers = [s.number for s, _ in rows]
-    for line in session.scalars(
-        select(ShipmentLine).where(ShipmentLine.shipment_number.in_(numbers))
-    ):
-        units[line.shipment_number] += line.quantity
+    units = _totals(
+        session, ShipmentLine.shipment_number, [s.number for s, _ in rows], lambda x: x.quantity
+    )
     return [
         _record("shipment", s.number, customer or "", s.ship_date, units[s.number])
         for s, customer in rows
@@ -85,10 +96,12 @@ def _invoices(session: Session, start: date, end: date) -> list[dict[str, Any]]:
     heads = session.scalars(
         select(Invoice).where(Invoice.invoice_date >= start, Invoice.invoice_date <= end)
     ).all()
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    numbers = [h.number for h in heads]
-    for line in session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_number.in_(numbers))):
-        totals[line.invoice_number] += line.quantity * line.unit_price
+    totals = _totals(
+        session,
+        InvoiceLine.invoice_number,
+        [h.number for h in heads],
+        lambda x: x.quantity * x.unit_price,
+    )
     return [
         _record(
             "invoice",

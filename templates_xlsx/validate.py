@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from marshmallow import ValidationError, validate
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from templates_xlsx.fields import Amount, CellField
 from templates_xlsx.kind import CellError, SheetKind, Table, rule_fails
@@ -165,7 +165,7 @@ class SheetValidator:
         for ref in self.facts.formula_cells if self.facts else []:
             match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
             if match and int(match[2]) in index_of:
-                column = _column_index(match[1])
+                column = column_index_from_string(match[1]) - 1
                 cells.setdefault(column, []).append(index_of[int(match[2])])
         return cells
 
@@ -238,13 +238,6 @@ class SheetValidator:
                     "duplicate_key",
                     f"Same {headers} as row {row}.",
                 )
-
-
-def _column_index(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + ord(char) - 64
-    return number - 1
 
 
 def _key_column(field: CellField, values: list[Any]) -> list[Any]:
