@@ -47,6 +47,14 @@ SCHEDULE: dict[str, JobSpec] = {
             urgency="normal",
             lookback="10m",
         ),
+        JobSpec(
+            "track_shipments",
+            "sync_jobs.track_shipments:TrackShipments",
+            "Tracking of every open shipment from the carriers; late, stalled, damaged, "
+            "returned and unproven deliveries into the exceptions queue.",
+            every="30m",
+            urgency="normal",
+        ),
     )
 }
 
