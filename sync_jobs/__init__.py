@@ -55,6 +55,15 @@ SCHEDULE: dict[str, JobSpec] = {
             every="30m",
             urgency="normal",
         ),
+        JobSpec(
+            "sync_invoices",
+            "sync_jobs.sync_invoices:SyncInvoices",
+            "ERP invoices into the store, checked line by line against shipments, orders, the "
+            "price list and the tax and freight rules; discrepancies into the exceptions queue.",
+            every="15m",
+            urgency="normal",
+            lookback="10m",
+        ),
     )
 }
 
