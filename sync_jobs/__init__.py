@@ -64,6 +64,14 @@ SCHEDULE: dict[str, JobSpec] = {
             urgency="normal",
             lookback="10m",
         ),
+        JobSpec(
+            "reconcile_orders",
+            "sync_jobs.reconcile_orders:ReconcileOrders",
+            "Three-way match of orders, shipments and invoices across Salesforce, the ERP, the "
+            "3PL and the carriers; discrepancies into the exceptions queue.",
+            every="1h",
+            urgency="background",
+        ),
     )
 }
 

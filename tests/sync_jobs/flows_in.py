@@ -61,3 +61,44 @@ def open_cases(url: str, prefix: str = "") -> dict[str, set[str]]:
 def count(url: str, model) -> int:
     with session_scope(url) as session:
         return session.scalar(select(func.count()).select_from(model))
+
+
+def store_salesforce_orders(settings) -> int:
+    """What sync_orders will keep in the store, in its place until it lands: Salesforce's
+    orders and lines, written straight into the orders tables."""
+    from datetime import datetime, timedelta, timezone
+
+    from connectors import get_connector
+    from core.store import models as m
+
+    connector = get_connector("salesforce", settings)
+    since = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    # A minute ahead: SOQL datetimes are whole seconds, and the sandbox was seeded just now.
+    until = datetime.now(timezone.utc) + timedelta(minutes=1)
+    orders = list(connector.read_changed("order", since, until))
+    with session_scope(settings.database_url) as session:
+        for o in orders:
+            session.add(
+                m.Order(
+                    number=o.number,
+                    customer_number=o.customer_number,
+                    ship_to_code=o.ship_to_code,
+                    order_date=o.order_date,
+                    currency=o.currency,
+                    status=o.status,
+                    source_system=o.source_system,
+                    source_key=o.source_key,
+                )
+            )
+            for line in o.lines:
+                session.add(
+                    m.OrderLine(
+                        order_number=o.number,
+                        line_no=line.line_no,
+                        sku=line.sku,
+                        quantity=line.quantity.value,
+                        unit_price=line.unit_price.amount,
+                        currency=line.unit_price.currency,
+                    )
+                )
+    return len(orders)
