@@ -18,7 +18,7 @@ column means "not compared"), so the same match serves the store and the live sy
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -131,58 +131,54 @@ def to_decimal(value: int | None, places: int) -> Decimal | None:
     return None if value is None else Decimal(int(value)).scaleb(-places)
 
 
-def _frame(side: str, data: Mapping[str, Sequence[Any]] | pd.DataFrame) -> pd.DataFrame:
-    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(dict(data))
-    missing = {n: None for n in _TYPES[side] if n not in frame.columns}
-    return frame.assign(**missing) if missing else frame
-
-
 def _register(con: duckdb.DuckDBPyConnection, side: str, data: Any) -> set[str]:
-    """Register a side; returns the optional columns it did not bring."""
-    frame = _frame(side, data)
-    given = set(data.columns if isinstance(data, pd.DataFrame) else data)
+    """Register a side as a typed view; returns the optional columns it did not bring (they
+    read as NULL, without a column of Nones to scan)."""
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(dict(data))
     con.register(f"{side}_in", frame)
-    casts = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t in _TYPES[side].items())
+    given = set(frame.columns)
+    casts = ", ".join(
+        f"CAST({n} AS {t}) AS {n}" if n in given else f"NULL::{t} AS {n}"
+        for n, t in _TYPES[side].items()
+    )
     # Names come from _TYPES, never from data.
     con.execute(f"CREATE TEMP VIEW {side} AS SELECT {casts} FROM {side}_in")  # noqa: S608
     return set(_TYPES[side]) - given
 
 
+# Only keys, numbers and the currency travel through the match; SKUs and document numbers
+# are looked up afterwards for the few lines that turn out wrong. Products stay in BIGINT:
+# DuckDB raises on overflow (a line above 9.2e11 in value), it never wraps.
 _LINES_SQL = """
 CREATE TEMP TABLE lines AS
 WITH s AS (
     SELECT order_number, line_no, SUM(quantity_milli) AS shipped_milli,
-           MIN(ship_day) AS first_ship_day,
-           BOOL_OR(in_erp IS NOT NULL AND in_3pl IS NOT NULL AND in_erp <> in_3pl) AS one_sided,
-           STRING_AGG(DISTINCT shipment_number, ' ' ORDER BY shipment_number) AS shipments
+           MIN(ship_day) AS first_ship_day, {one_sided} AS one_sided
     FROM shipments GROUP BY order_number, line_no
 ), i AS (
     SELECT order_number, line_no, SUM(quantity_milli) AS invoiced_milli,
-           SUM((quantity_milli::HUGEINT * price_e4 + 50000) // 100000) AS invoiced_cents,
-           MIN(price_e4) AS min_price, MAX(price_e4) AS max_price,
-           ANY_VALUE(currency) AS currency,
-           STRING_AGG(DISTINCT invoice_number, ' ' ORDER BY invoice_number) AS invoices
+           SUM((quantity_milli * price_e4 + 50000) // 100000) AS invoiced_cents,
+           MIN(price_e4) AS min_price, MAX(price_e4) AS max_price, MIN(currency) AS currency
     FROM invoices GROUP BY order_number, line_no
 ), j AS (
     SELECT COALESCE(o.order_number, s.order_number, i.order_number) AS order_number,
            COALESCE(o.line_no, s.line_no, i.line_no) AS line_no,
-           o.sku, COALESCE(o.currency, i.currency) AS currency,
+           COALESCE(o.currency, i.currency) AS currency,
            o.order_number IS NOT NULL AS has_order,
            COALESCE(o.quantity_milli, 0) AS ordered_milli, o.price_e4 AS order_price,
            COALESCE(s.shipped_milli, 0) AS shipped_milli,
            COALESCE(i.invoiced_milli, 0) AS invoiced_milli,
            COALESCE(i.invoiced_cents, 0)::BIGINT AS invoiced_value,
            i.min_price, i.max_price, s.first_ship_day, COALESCE(s.one_sided, FALSE) AS one_sided,
-           o.sf_status, o.erp_status, s.shipments, i.invoices
+           {statuses}
     FROM orders o
     FULL JOIN s ON o.order_number = s.order_number AND o.line_no = s.line_no
     FULL JOIN i ON COALESCE(o.order_number, s.order_number) = i.order_number
                AND COALESCE(o.line_no, s.line_no) = i.line_no
 )
 SELECT *,
-       ((ordered_milli::HUGEINT * COALESCE(order_price, 0) + 50000) // 100000)::BIGINT
-           AS order_value,
-       ((shipped_milli::HUGEINT * COALESCE(order_price, max_price, 0) + 50000) // 100000)::BIGINT
+       ((ordered_milli * COALESCE(order_price, 0) + 50000) // 100000)::BIGINT AS order_value,
+       ((shipped_milli * COALESCE(order_price, max_price, 0) + 50000) // 100000)::BIGINT
            AS shipped_value
 FROM j
 """
@@ -209,7 +205,7 @@ _LINE_CLASSES = {
     "price_mismatch": (
         "has_order AND invoiced_milli > 0 AND (ABS(max_price - order_price) > $tol"
         " OR ABS(min_price - order_price) > $tol)",
-        "invoiced_value - ((invoiced_milli::HUGEINT * order_price + 50000) // 100000)::BIGINT",
+        "invoiced_value - ((invoiced_milli * order_price + 50000) // 100000)::BIGINT",
         "'invoice unit price differs from the order'",
     ),
     "shipped_not_invoiced": (
@@ -226,14 +222,24 @@ _LINE_CLASSES = {
 }
 
 _DETAIL_SELECT = """
-SELECT order_number, line_no, sku, currency, ordered_milli AS ordered_qty,
+WITH d AS (SELECT * FROM lines WHERE {condition}),
+refs AS (
+    SELECT d.order_number, d.line_no, ANY_VALUE(o.sku) AS sku,
+           MIN(s.shipment_number) AS shipment, MIN(i.invoice_number) AS invoice
+    FROM d
+    LEFT JOIN orders o ON o.order_number = d.order_number AND o.line_no = d.line_no
+    LEFT JOIN shipments s ON s.order_number = d.order_number AND s.line_no = d.line_no
+    LEFT JOIN invoices i ON i.order_number = d.order_number AND i.line_no = d.line_no
+    GROUP BY d.order_number, d.line_no
+)
+SELECT d.order_number, d.line_no, refs.sku, currency, ordered_milli AS ordered_qty,
        shipped_milli AS shipped_qty, invoiced_milli AS invoiced_qty, order_price,
        max_price AS invoice_price,
        ({amount})::BIGINT AS amount,
-       TRIM(COALESCE(shipments, '') || ' ' || COALESCE(invoices, '')) AS reference,
+       TRIM(COALESCE(refs.shipment, '') || ' ' || COALESCE(refs.invoice, '')) AS reference,
        {note} AS note
-FROM lines WHERE {condition}
-ORDER BY order_number, line_no
+FROM d JOIN refs ON refs.order_number = d.order_number AND refs.line_no = d.line_no
+ORDER BY d.order_number, d.line_no
 """
 
 _POD_SQL = """
@@ -241,7 +247,7 @@ SELECT s.order_number, NULL::INTEGER AS line_no, NULL AS sku,
        ANY_VALUE(o.currency) AS currency, NULL::BIGINT AS ordered_qty,
        SUM(s.quantity_milli) AS shipped_qty, NULL::BIGINT AS invoiced_qty,
        NULL::BIGINT AS order_price, NULL::BIGINT AS invoice_price,
-       SUM((s.quantity_milli::HUGEINT * COALESCE(o.price_e4, 0) + 50000) // 100000)::BIGINT
+       SUM((s.quantity_milli * COALESCE(o.price_e4, 0) + 50000) // 100000)::BIGINT
            AS amount,
        s.shipment_number AS reference, 'delivered, no proof of delivery' AS note
 FROM shipments s
@@ -272,10 +278,11 @@ FROM lines GROUP BY currency ORDER BY currency
 """
 
 _LINES_SELECT = """
-SELECT order_number, line_no, sku, currency, ordered_milli AS ordered_qty,
+SELECT l.order_number, l.line_no, o.sku, l.currency, ordered_milli AS ordered_qty,
        shipped_milli AS shipped_qty, invoiced_milli AS invoiced_qty, order_value,
        shipped_value, invoiced_value, invoiced_value - shipped_value AS difference
-FROM lines ORDER BY order_number, line_no
+FROM lines l LEFT JOIN orders o ON o.order_number = l.order_number AND o.line_no = l.line_no
+ORDER BY l.order_number, l.line_no
 """
 
 
@@ -296,15 +303,24 @@ def reconcile(
     """Match the three sides; every discrepancy class with its records and amounts."""
     con = duckdb.connect()
     try:
+        # Every result is sorted explicitly, so DuckDB need not keep the input order.
+        con.execute("SET preserve_insertion_order = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         absent: set[str] = set()
         for side, data in (("orders", orders), ("shipments", shipments), ("invoices", invoices)):
             absent |= _register(con, side, data)
-        con.execute(_LINES_SQL)
+        # Salesforce and the ERP are compared only when both views were given.
+        systems = not absent & {"sf_status", "erp_status"}
+        one_sided = "BOOL_OR(in_erp <> in_3pl)" if not absent & {"in_erp", "in_3pl"} else "FALSE"
+        statuses = (
+            "o.sf_status, o.erp_status"
+            if systems
+            else "NULL::VARCHAR AS sf_status, NULL::VARCHAR AS erp_status"
+        )
+        con.execute(_LINES_SQL.format(one_sided=one_sided, statuses=statuses))
         params = {
-            # Salesforce and the ERP are compared only when both views were given.
-            "systems": not absent & {"sf_status", "erp_status"},
+            "systems": systems,
             "tol": tolerances.price_e4,
             "as_of": tolerances.as_of_day,
             "grace": tolerances.invoice_grace_days,

@@ -308,7 +308,7 @@ HEADINGS = {
     "invoiced_value": "Invoiced value",
     "difference": "Difference",
     "amount": "Amount",
-    "reference": "Shipments / invoices",
+    "reference": "First shipment / invoice",
     "note": "What is wrong",
     "lines": "Lines",
     "records": "Records",
