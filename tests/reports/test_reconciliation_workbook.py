@@ -140,6 +140,5 @@ def test_report_verb_writes_the_workbook_and_refuses_bad_dates(reconciled, tmp_p
         str(out),
     )
     assert bad.returncode == 64
-    assert bad.stderr.strip().splitlines() == [
-        "report reconciliation: --from wants a date as YYYY-MM-DD, got '2026-02-30'"
-    ]
+    (line,) = bad.stderr.strip().splitlines()
+    assert "--from" in line and "YYYY-MM-DD" in line and "'2026-02-30'" in line
