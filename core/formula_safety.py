@@ -29,3 +29,13 @@ def set_cell(cell: Any, value: Any) -> None:
     if looks_like_formula(value):
         cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
         cell.quotePrefix = True
+
+
+def write_text(cell: Any, value: Any) -> None:
+    """Write a code or name from outside as text (number format @), whatever it starts with;
+    None stays empty. For columns that are text by meaning: codes, numbers, names."""
+    text = None if value is None else str(value)
+    set_cell(cell, text)
+    if text is not None:
+        cell.data_type = "s"
+        cell.number_format = "@"

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from core.store import models as m
 from core.store import session_scope
-from core.xlsx_safe import write_text
+from core.formula_safety import write_text
 from reports.reconcile_core import (
     CLASSES,
     DETAIL_COLUMNS,
