@@ -25,9 +25,9 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from core.formula_safety import write_text
 from core.store import models as m
 from core.store import session_scope
-from core.formula_safety import write_text
 from reports.reconcile_core import (
     CLASSES,
     DETAIL_COLUMNS,
