@@ -11,6 +11,10 @@ from core.users import ROLES
 PUBLIC = "public"
 ALL = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
+# The queues: coordinators chase, admins retry or resolve; stewards and finance read their
+# own jobs' errors (web/error_store.py READ_SCOPES), finance the invoice exceptions.
+QUEUE_ACT = frozenset({"coordinator", "admin"})
+ERRORS_READ = QUEUE_ACT | {"steward", "finance"}
 
 PERMISSIONS: dict[str, str | frozenset[str]] = {
     "static": PUBLIC,
@@ -27,6 +31,13 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
     "jobs.run_now": ADMIN,
     "jobs.pause": ADMIN,
     "jobs.resume": ADMIN,
+    "errors.index": ERRORS_READ,
+    "errors.detail": ERRORS_READ,
+    "errors.edit": QUEUE_ACT,
+    "errors.retry": QUEUE_ACT,
+    "errors.resolve": QUEUE_ACT,
+    "errors.assign": QUEUE_ACT,
+    "errors.bulk": QUEUE_ACT,
     "api.me": ALL,
     "api.jobs": ADMIN,
     "api.job": ADMIN,
@@ -37,7 +48,12 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
 }
 
 # The navigation bar, in order; each entry shows only to roles allowed to open it.
-NAV = (("home.index", "Home"), ("jobs.index", "Jobs"), ("tokens.index", "API tokens"))
+NAV = (
+    ("home.index", "Home"),
+    ("errors.index", "Error queue"),
+    ("jobs.index", "Jobs"),
+    ("tokens.index", "API tokens"),
+)
 
 
 def is_public(endpoint: str | None) -> bool:

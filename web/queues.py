@@ -1,0 +1,94 @@
+"""What the error queue and the exception queue share: age buckets, the people a row may be
+assigned to, owner filters, paging and the payload shown as JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from core.store.models import User
+from web.permissions import PERMISSIONS
+
+PAGE_SIZE = 100
+COMMENT_MAX = 2000
+
+# (value in the URL, label, younger than, at least as old as)
+AGE_BUCKETS: tuple[tuple[str, str, timedelta | None, timedelta | None], ...] = (
+    ("1h", "under 1 hour", timedelta(hours=1), None),
+    ("1d", "1 to 24 hours", timedelta(days=1), timedelta(hours=1)),
+    ("7d", "1 to 7 days", timedelta(days=7), timedelta(days=1)),
+    ("older", "over 7 days", None, timedelta(days=7)),
+)
+
+
+def age_condition(column, bucket: str | None, now: datetime):
+    """A WHERE clause keeping rows whose column falls into the age bucket; None for any age."""
+    for value, _label, younger, older in AGE_BUCKETS:
+        if value == bucket:
+            parts = []
+            if younger is not None:
+                parts.append(column > now - younger)
+            if older is not None:
+                parts.append(column <= now - older)
+            return and_(*parts)
+    return None
+
+
+def age_bucket(value: datetime, now: datetime) -> str:
+    """The label of the bucket a timestamp's age falls into."""
+    age = now - value
+    for _value, label, younger, _older in AGE_BUCKETS:
+        if younger is None or age < younger:
+            return label
+    return AGE_BUCKETS[-1][1]
+
+
+def owner_condition(column, owner: str | None, me: str):
+    """'me', 'none' or a user name; None for anyone."""
+    if not owner:
+        return None
+    if owner == "none":
+        return column.is_(None)
+    return column == (me if owner == "me" else owner)
+
+
+def assignees(session: Session, endpoint: str) -> list[str]:
+    """Active people whose role may use this endpoint: who a row can be assigned to."""
+    roles = PERMISSIONS[endpoint]
+    query = select(User.username).where(User.active.is_(True), User.role.in_(sorted(roles)))
+    return list(session.scalars(query.order_by(User.username)))
+
+
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def clean_comment(text: str | None) -> str:
+    return (text or "").strip()[:COMMENT_MAX]
+
+
+@dataclass
+class Page:
+    """One page of a list: the rows, how many match in all, and which page this is."""
+
+    rows: list
+    total: int
+    number: int
+    size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
