@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.audit import record_audit
 from core.store.models import AuditLog, RecordError, WorkItem
 from web import queues
+from web.queues import ActionRefusedError
 from web.store import utcnow
 
 STATUSES = ("open", "resolved", "all")
@@ -31,15 +32,6 @@ READ_SCOPES: dict[str, tuple[str, ...]] = {
     "finance": ("invoice",),
 }
 UNCHANGED = object()
-
-
-class ActionRefusedError(Exception):
-    """An action that cannot be done on this row now; the message says why and what to do."""
-
-    def __init__(self, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -81,7 +73,7 @@ def _where(filters: Filters, role: str, me: str, now: datetime) -> list:
         RecordError.job_id == filters.job if filters.job else None,
         RecordError.error_class == filters.error_class if filters.error_class else None,
         RecordError.status == filters.status if filters.status != "all" else None,
-        queues.owner_condition(RecordError.owner, filters.owner, me),
+        queues.owner_condition(RecordError.owner, filters.owner, (me,)),
         queues.age_condition(RecordError.first_seen, filters.age, now),
     ]
     return [condition for condition in conditions if condition is not None]

@@ -12,7 +12,8 @@ from flask_login import current_user
 from core.store.models import JobDefinition
 from web import error_store, queues
 from web.auth import safe_next
-from web.error_store import ActionRefusedError, Filters
+from web.error_store import Filters
+from web.queues import ActionRefusedError
 from web.store import db, utcnow
 
 bp = Blueprint("errors", __name__, url_prefix="/errors")

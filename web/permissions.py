@@ -15,6 +15,9 @@ ADMIN = frozenset({"admin"})
 # own jobs' errors (web/error_store.py READ_SCOPES), finance the invoice exceptions.
 QUEUE_ACT = frozenset({"coordinator", "admin"})
 ERRORS_READ = QUEUE_ACT | {"steward", "finance"}
+# Finance acts on the invoice and reconciliation cases only (web/exception_store.py SCOPES):
+# the jobs make finance their owner.
+EXCEPTIONS = QUEUE_ACT | {"finance"}
 
 PERMISSIONS: dict[str, str | frozenset[str]] = {
     "static": PUBLIC,
@@ -38,6 +41,10 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
     "errors.resolve": QUEUE_ACT,
     "errors.assign": QUEUE_ACT,
     "errors.bulk": QUEUE_ACT,
+    "exceptions.index": EXCEPTIONS,
+    "exceptions.detail": EXCEPTIONS,
+    "exceptions.resolve": EXCEPTIONS,
+    "exceptions.assign": EXCEPTIONS,
     "api.me": ALL,
     "api.jobs": ADMIN,
     "api.job": ADMIN,
@@ -51,6 +58,7 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
 NAV = (
     ("home.index", "Home"),
     ("errors.index", "Error queue"),
+    ("exceptions.index", "Exceptions"),
     ("jobs.index", "Jobs"),
     ("tokens.index", "API tokens"),
 )

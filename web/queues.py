@@ -17,6 +17,16 @@ from web.permissions import PERMISSIONS
 PAGE_SIZE = 100
 COMMENT_MAX = 2000
 
+
+class ActionRefusedError(Exception):
+    """An action that cannot be done on this row now; the message says why and what to do."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
 # (value in the URL, label, younger than, at least as old as)
 AGE_BUCKETS: tuple[tuple[str, str, timedelta | None, timedelta | None], ...] = (
     ("1h", "under 1 hour", timedelta(hours=1), None),
@@ -48,13 +58,14 @@ def age_bucket(value: datetime, now: datetime) -> str:
     return AGE_BUCKETS[-1][1]
 
 
-def owner_condition(column, owner: str | None, me: str):
-    """'me', 'none' or a user name; None for anyone."""
+def owner_condition(column, owner: str | None, mine: tuple[str, ...]):
+    """'me' (any of `mine`: my name, and my role where jobs assign to roles), 'none' or a
+    user name; None for anyone."""
     if not owner:
         return None
     if owner == "none":
         return column.is_(None)
-    return column == (me if owner == "me" else owner)
+    return column.in_(mine) if owner == "me" else column == owner
 
 
 def assignees(session: Session, endpoint: str) -> list[str]:
