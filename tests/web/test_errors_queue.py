@@ -249,3 +249,38 @@ def test_read_only_roles_see_only_their_jobs_and_no_actions(client, db_url):
     detail = client.get(f"/errors/{prices}")
     assert detail.status_code == 404
     assert post(client, f"/errors/{orders}/retry").status_code == 403
+
+
+def test_the_api_lists_retries_with_a_new_payload_resolves_and_assigns(app, client, db_url):
+    error_id = reject(db_url)
+    as_role(client, "coordinator")
+    headers = {"X-CSRFToken": csrf_token(client)}
+    listed = client.get("/api/errors?job=sync_orders").get_json()
+    assert listed["total"] == 1 and listed["items"][0]["hint"].startswith("add the ship-to")
+    assert "payload" not in listed["items"][0]
+    assert client.get(f"/api/errors/{error_id}").get_json()["payload"] == PAYLOAD
+    fixed = {**PAYLOAD, "ship_to": "MAIN"}
+    answer = client.post(f"/api/errors/{error_id}/retry", json={"payload": fixed}, headers=headers)
+    assert answer.status_code == 200 and answer.get_json()["retry_waiting"] is True
+    assert item_of(db_url)[:2] == ("pending", fixed)
+    again = client.post(f"/api/errors/{error_id}/retry", headers=headers)
+    assert again.status_code == 409 and "already waiting" in again.get_json()["error"]
+    assert (
+        client.post(f"/api/errors/{error_id}/resolve", json={}, headers=headers).status_code == 400
+    )
+    assigned = client.post(
+        f"/api/errors/{error_id}/assign", json={"owner": "admin"}, headers=headers
+    )
+    assert assigned.get_json()["owner"] == "admin"
+    done = client.post(f"/api/errors/{error_id}/resolve", json={"comment": "ok"}, headers=headers)
+    assert done.get_json()["status"] == "resolved"
+    assert client.post(f"/api/errors/{error_id}/resolve", json={"comment": "ok"}).status_code == 400
+    assert len(audit_rows(db_url, "record_error_edited_retried")) == 1
+
+
+def test_the_api_keeps_the_read_only_roles_read_only(client, db_url):
+    error_id = reject(db_url, "INV-1", job_id="sync_invoices")
+    as_role(client, "finance")
+    assert client.get("/api/errors").get_json()["total"] == 1
+    headers = {"X-CSRFToken": csrf_token(client)}
+    assert client.post(f"/api/errors/{error_id}/retry", headers=headers).status_code == 403

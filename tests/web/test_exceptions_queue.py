@@ -152,3 +152,39 @@ def test_user_text_is_escaped(client, db_url):
     for url in ("/exceptions", f"/exceptions/{case_id}"):
         page = client.get(url).get_data(as_text=True)
         assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_the_api_lists_with_sla_and_resolves_and_assigns(client, db_url):
+    case_id = add_case(db_url, sla_due_at=now() - timedelta(hours=2), amount=Decimal("12.5"))
+    as_role(client, "coordinator")
+    headers = {"X-CSRFToken": csrf_token(client)}
+    [item] = client.get("/api/exceptions?sla=overdue").get_json()["items"]
+    assert (item["id"], item["sla_state"], item["amount"]) == (case_id, "overdue", "12.5000")
+    assert item["sla_seconds_left"] < -7000
+    refused = client.post(f"/api/exceptions/{case_id}/resolve", json={}, headers=headers)
+    assert refused.status_code == 400 and "comment" in refused.get_json()["error"]
+    url = f"/api/exceptions/{case_id}/assign"
+    assert client.post(url, json={"owner": "admin"}, headers=headers).get_json()["owner"] == "admin"
+    url = f"/api/exceptions/{case_id}/resolve"
+    done = client.post(url, json={"comment": "credited"}, headers=headers).get_json()
+    assert (done["status"], done["resolved_by"], done["sla_state"]) == (
+        "resolved",
+        "coordinator",
+        "none",
+    )
+    assert client.get("/api/exceptions").get_json()["total"] == 0
+
+
+def test_home_cards_count_open_and_overdue_cases_per_role(client, app, db_url):
+    add_case(db_url, key="SH-LATE", sla_due_at=now() - timedelta(hours=3))
+    add_case(db_url, key="SH-FINE")
+    add_case(db_url, "invoice_price_mismatch", "INV-5/1", amount=Decimal("3"), currency="USD")
+    page = as_role(client, "coordinator").get("/").get_data(as_text=True)
+    assert "Open exceptions" in page and "1 past their SLA" in page
+    assert (
+        "SH-LATE" in page and "overdue by 3 h" in page and 'href="/exceptions?sla=overdue"' in page
+    )
+    finance = app.test_client()
+    page = as_role(finance, "finance").get("/").get_data(as_text=True)
+    assert "INV-5/1" in page and "[3.00 USD]" in page and "SH-LATE" not in page
+    assert "past their SLA" not in page
