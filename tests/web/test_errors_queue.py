@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from core.errors import RecordRejectedError
@@ -12,6 +13,7 @@ from core.store import session_scope
 from core.store.models import AuditLog, RecordError, WorkItem
 from sync_jobs.errorqueue import park, resolve_on_success
 from tests.web.helpers import add_job, add_run, csrf_token, now, sign_in
+from tests.web.test_browser import ARGS, CHROMIUM, served  # noqa: F401 (served is a fixture)
 
 PAYLOAD = {"order": "SO-1001", "ship_to": "ZZ", "lines": [{"sku": "0042", "qty": 3}]}
 
@@ -284,3 +286,35 @@ def test_the_api_keeps_the_read_only_roles_read_only(client, db_url):
     assert client.get("/api/errors").get_json()["total"] == 1
     headers = {"X-CSRFToken": csrf_token(client)}
     assert client.post(f"/api/errors/{error_id}/retry", headers=headers).status_code == 403
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
+def test_a_coordinator_edits_a_payload_in_the_browser_and_retries_another(served, db_url):  # noqa: F811
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    add_job(db_url, "sync_orders")
+    edited, as_is = reject(db_url, "SO-1"), reject(db_url, "SO-2")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
+        try:
+            page = browser.new_page()
+            page.goto(served + "/login")
+            page.fill("#username", "coordinator")
+            page.fill("#password", "demo")
+            page.click("button[type=submit]")
+            page.click("nav >> text=Error queue")
+            page.click("text=SO-1")
+            page.wait_for_url(f"{served}/errors/{edited}")
+            page.fill("#payload", '{"order": "SO-1", "ship_to": "MAIN"}')
+            page.click("button:has-text('Save and retry')")
+            assert page.locator(".flash", has_text="waits for the next run").is_visible()
+            assert page.locator(".flash", has_text="Waiting for the next run of").is_visible()
+            page.goto(f"{served}/errors/{as_is}")
+            page.click("button:has-text('Retry as it is')")
+            assert page.locator(".flash", has_text="Retry queued").is_visible()
+        finally:
+            browser.close()
+    assert item_of(db_url, "SO-1")[:2] == ("pending", {"order": "SO-1", "ship_to": "MAIN"})
+    assert item_of(db_url, "SO-2")[:2] == ("pending", PAYLOAD)
