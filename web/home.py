@@ -11,9 +11,16 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.store.models import AuditLog, Invoice, JobRun, RecordError, Shipment, Upload
+from core.store.models import (
+    AuditLog,
+    Invoice,
+    JobRun,
+    OpsException,
+    RecordError,
+    Shipment,
+    Upload,
+)
 from web import exception_store, job_store
-from web.exception_store import Filters, Sla
 from web.filters import duration
 from web.store import db, settings, utcnow
 
@@ -121,8 +128,8 @@ def _open_errors(store: Session, now: datetime) -> Attention:
     )
 
 
-def _describe_case(row, now: datetime) -> str:
-    sla = Sla.of(row, now)
+def _describe_case(row: OpsException, now: datetime) -> str:
+    sla = exception_store.Sla.of(row, now)
     text = f"{row.kind.replace('_', ' ')} · {row.business_key}"
     text += f" (order {row.order_number})" if row.order_number else ""
     text += f": {row.message}"
@@ -136,7 +143,7 @@ def _describe_case(row, now: datetime) -> str:
 def _cases(store: Session, now: datetime, title: str, link_label: str) -> Attention:
     """Open exceptions in this role's scope, most urgent first, with the overdue count."""
     role, me = current_user.role, current_user.username
-    page = exception_store.list_exceptions(store, Filters(), role, (me, role))
+    page = exception_store.list_exceptions(store, exception_store.Filters(), role, (me, role))
     overdue = sum(late for _, late in exception_store.open_by_kind(store, role, now).values())
     return Attention(
         title,
