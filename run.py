@@ -410,6 +410,32 @@ def cmd_track(args: argparse.Namespace, settings: Any) -> int:
     return 0 if result.found else 1
 
 
+def _iso_date(text: str, option: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"report reconciliation: {option} wants a date as YYYY-MM-DD, got {text!r}"
+        ) from None
+
+
+def cmd_report_reconciliation(args: argparse.Namespace, settings: Any) -> int:
+    from reports.reconciliation import build_reconciliation, write_workbook
+
+    date_from, date_to = _iso_date(args.date_from, "--from"), _iso_date(args.date_to, "--to")
+    if date_from > date_to:
+        raise UsageError("report reconciliation: --from is after --to")
+    if not args.out.lower().endswith(".xlsx"):
+        raise UsageError("report reconciliation: --out must name an .xlsx file")
+    reconciliation = build_reconciliation(settings.database_url, date_from, date_to, settings)
+    path = write_workbook(reconciliation, args.out)
+    found = ", ".join(f"{name} {len(rows)}" for name, rows in reconciliation.classes.items())
+    print(f"{path}: {len(reconciliation.lines)} line(s); {found}")
+    return 0
+
+
 # --- the parser -----------------------------------------------------------------------
 
 
@@ -488,6 +514,17 @@ def build_parser() -> Parser:
     fetch = connector.add_parser("fetch-wsdl", help="download the ERP's WSDL bundle once")
     fetch.add_argument("system", choices=("netsuite",))
     fetch.set_defaults(func=cmd_connector_fetch_wsdl, needs_schema=False)
+
+    report = verbs.add_parser("report", help="finance workbooks from the store").add_subparsers(
+        dest="action", metavar="ACTION", parser_class=Parser, required=True
+    )
+    recon = report.add_parser(
+        "reconciliation", help="order vs shipment vs invoice workbook for a period"
+    )
+    recon.add_argument("--from", dest="date_from", required=True, metavar="DATE")
+    recon.add_argument("--to", dest="date_to", required=True, metavar="DATE")
+    recon.add_argument("--out", required=True, metavar="FILE.xlsx")
+    recon.set_defaults(func=cmd_report_reconciliation)
 
     track = verbs.add_parser("track", help="ask the carrier now for a tracking number")
     track.add_argument("number")

@@ -75,6 +75,21 @@ def _scalar(value: Any) -> Any:
     return value
 
 
+def _decimal(value: Any) -> str:
+    """A non-negative decimal, kept as its text so money never passes through a float."""
+    from decimal import Decimal, InvalidOperation
+
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("a decimal number such as 0.01")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError("a decimal number such as 0.01") from None
+    if not number.is_finite() or number < 0:
+        raise ValueError("a decimal number of at least 0")
+    return str(value).strip()
+
+
 def _duration(value: Any) -> str:
     parse_duration(value)
     return str(value)
@@ -183,6 +198,86 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("jobs.*.cron", _cron, "crontab line", "run the job on this schedule (UTC)"),
     Setting("jobs.*.lookback", _duration, "10s, 5m, 1h", "how far before the watermark to read"),
     Setting("jobs.*.paused", _bool, "true | false", "start with the job paused"),
+    Setting(
+        "exceptions.default_sla_hours",
+        _int(1),
+        "hours",
+        "time an owner has to act on an exception whose kind has no sla_hours line",
+    ),
+    Setting(
+        "exceptions.sla_hours.*",
+        _int(1),
+        "hours",
+        "time an owner has to act on an exception of this kind (shipment_late, "
+        "invoice_price_mismatch, recon_shipped_not_invoiced, ...)",
+    ),
+    Setting(
+        "exceptions.default_owner",
+        _text_or_null,
+        "role or user",
+        "who owns a new exception whose kind has no owners line",
+    ),
+    Setting(
+        "exceptions.owners.*",
+        _text_or_null,
+        "role or user",
+        "who owns a new exception of this kind",
+    ),
+    Setting(
+        "invoices.price_tolerance",
+        _decimal,
+        "amount",
+        "unit price difference (invoice currency) sync_invoices lets pass",
+    ),
+    Setting(
+        "invoices.quantity_tolerance",
+        _decimal,
+        "quantity",
+        "invoiced minus shipped quantity sync_invoices lets pass per line",
+    ),
+    Setting(
+        "invoices.tax_tolerance",
+        _decimal,
+        "amount",
+        "difference between an invoice's tax and subtotal times its country's rate let pass",
+    ),
+    Setting(
+        "invoices.tax_rates.*",
+        _decimal,
+        "rate, e.g. 0.19",
+        "tax rate of a ship-to country (ISO code); invoices to countries without one are "
+        "not checked for tax",
+    ),
+    Setting(
+        "invoices.freight_max_share",
+        _decimal,
+        "share, e.g. 0.15",
+        "freight above this share of an invoice's subtotal is a discrepancy",
+    ),
+    Setting(
+        "invoices.freight_max",
+        _decimal,
+        "amount",
+        "freight above this amount on one invoice is a discrepancy",
+    ),
+    Setting(
+        "reconciliation.period_days",
+        _int(1),
+        "days",
+        "the scheduled reconcile_orders run covers orders dated within this many days",
+    ),
+    Setting(
+        "reconciliation.price_tolerance",
+        _decimal,
+        "amount",
+        "unit price difference between order and invoice that is not a price mismatch",
+    ),
+    Setting(
+        "reconciliation.invoice_grace_days",
+        _int(0),
+        "days",
+        "a shipment not invoiced within this many days is shipped-not-invoiced",
+    ),
     Setting("uploads.max_bytes", _int(1), "bytes", "largest workbook accepted"),
     Setting("uploads.max_rows", _int(1), "number", "most data rows in one workbook"),
     Setting("uploads.parse_timeout_seconds", _int(1), "seconds", "time limit of the parse child"),

@@ -303,6 +303,7 @@ class Invoice:
     subtotal: Decimal
     tax: Decimal
     total: Decimal
+    freight: Decimal = Decimal("0")
 
 
 @dataclass(frozen=True)
@@ -744,10 +745,203 @@ def build_world(seed: int, today: date) -> World:
     invoiced = sorted({s.order_number for s in shipments})
     planted = {"invoice_price_mismatch": tuple(sorted(rng.sample(invoiced, 2)))}
     invoices = _invoices(rng, master, orders, shipments, set(planted["invoice_price_mismatch"]))
+    orders, shipments, invoices = _plant_discrepancies(
+        seed, master, orders, shipments, invoices, planted
+    )
     return replace(
         master,
         orders=tuple(orders),
         shipments=tuple(shipments),
         invoices=tuple(invoices),
         planted=planted,
+    )
+
+
+# -- planted exceptions and reconciliation discrepancies (track_shipments, sync_invoices,
+# reconcile_orders) ----------------------------------------------------------------------------
+
+# A planted late parcel: still moving, but past its promised date.
+OVERDUE = "overdue"
+CLEAN_STORIES = ("on_time", "delivered_signed")
+
+
+def _retotal(invoice: Invoice, lines: list[InvoiceLine], tax_rate: str) -> Invoice:
+    subtotal = sum((ln.amount for ln in lines), Decimal(0))
+    tax = _money(subtotal * Decimal(tax_rate))
+    return replace(
+        invoice,
+        lines=tuple(lines),
+        subtotal=subtotal,
+        tax=tax,
+        total=subtotal + tax + invoice.freight,
+    )
+
+
+def _overdue(master: World, shipment: Shipment) -> Shipment:
+    """The shipment as a parcel picked up five days ago, moving, two days past its promise."""
+    today = master.today
+    ship_date, promised = today - timedelta(days=5), today - timedelta(days=2)
+    warehouse = next(w for w in master.warehouses if w.code == shipment.warehouse)
+    dest = master.ship_to(shipment.ship_to_code)
+    events = (
+        TrackingEvent(_at(ship_date, 17), "PU", "Picked up", warehouse.city, warehouse.country),
+        TrackingEvent(
+            _at(ship_date + timedelta(days=1), 3),
+            "IT",
+            "In transit",
+            warehouse.city,
+            warehouse.country,
+        ),
+        TrackingEvent(
+            _at(today - timedelta(days=1), 10),
+            "IT",
+            "Arrived at sort facility",
+            dest.city,
+            dest.country,
+        ),
+    )
+    return replace(
+        shipment,
+        story=OVERDUE,
+        status="in_transit",
+        ship_date=ship_date,
+        promised_date=promised,
+        delivered_at=None,
+        signed_by=None,
+        pod_available=False,
+        events=events,
+    )
+
+
+def _plant_discrepancies(
+    seed: int,
+    master: World,
+    orders: list[Order],
+    shipments: list[Shipment],
+    invoices: list[Invoice],
+    planted: dict[str, tuple[str, ...]],
+) -> tuple[list[Order], list[Shipment], list[Invoice]]:
+    """Plant one or more of every shipment exception, invoice discrepancy and reconciliation
+    class, and record in `planted` (kind -> order numbers) every case a job should find.
+
+    Draws from its own generator so the rest of the world does not change with it; each
+    planted order carries one planted case only, so the expected findings stay exact.
+    """
+    rng = random.Random(f"flows-in:{seed}")
+    by_order = {o.number: o for o in orders}
+    ship_of = {s.order_number: s for s in shipments}
+    invoice_of = {i.order_number: i for i in invoices}
+    taken = set(planted.get("invoice_price_mismatch", ()))
+
+    def pick(candidates: list[str], n: int = 1) -> list[str]:
+        free = sorted(c for c in candidates if c not in taken)
+        chosen = sorted(rng.sample(free, min(n, len(free))))
+        taken.update(chosen)
+        return chosen
+
+    def clean(number: str) -> bool:
+        return ship_of[number].story in CLEAN_STORIES
+
+    def rate(number: str) -> str:
+        return TAX_RATE[master.ship_to(ship_of[number].ship_to_code).country]
+
+    shipped = [s.order_number for s in shipments]
+    full = [n for n in shipped if by_order[n].status == "shipped" and clean(n)]
+    # Late: only DHL tells a promised date in its tracking (NetSuite fulfilments carry none).
+    for number in pick([n for n in full if ship_of[n].carrier == "dhl"], 2):
+        ship_of[number] = _overdue(master, ship_of[number])
+        invoice = invoice_of[number]
+        ship_date = ship_of[number].ship_date
+        invoice_of[number] = replace(
+            invoice,
+            invoice_date=ship_date,
+            due_date=ship_date + (invoice.due_date - invoice.invoice_date),
+        )
+        planted.setdefault("shipment_late", ())
+        planted["shipment_late"] += (number,)
+
+    for number in pick(full):  # invoiced one more than shipped
+        invoice = invoice_of[number]
+        first, *rest = invoice.lines
+        qty = first.quantity + 1
+        lines = [replace(first, quantity=qty, amount=_money(first.unit_price * qty)), *rest]
+        invoice_of[number] = _retotal(invoice, lines, rate(number))
+        planted["invoice_quantity_mismatch"] = (number,)
+        planted["recon_quantity_mismatch"] = (number,)
+
+    for number in pick(full):  # the order itself is 10% off the price list; invoice follows it
+        order = by_order[number]
+        first, *rest = order.lines
+        price = _money(first.unit_price * Decimal("1.10"))
+        by_order[number] = replace(order, lines=(replace(first, unit_price=price), *rest))
+        invoice = invoice_of[number]
+        lines = [
+            replace(ln, unit_price=price, amount=_money(price * ln.quantity))
+            if ln.line_no == first.line_no
+            else ln
+            for ln in invoice.lines
+        ]
+        invoice_of[number] = _retotal(invoice, lines, rate(number))
+        planted["invoice_list_price_mismatch"] = (number,)
+
+    for number in pick(full):  # tax five points above the country's rate
+        invoice = invoice_of[number]
+        tax = _money(invoice.tax + invoice.subtotal * Decimal("0.05"))
+        invoice_of[number] = replace(
+            invoice, tax=tax, total=invoice.subtotal + tax + invoice.freight
+        )
+        planted["invoice_tax_mismatch"] = (number,)
+
+    for number in pick(full):  # freight far above the rule
+        invoice = invoice_of[number]
+        freight = _money(max(invoice.subtotal * Decimal("0.40"), Decimal("600")))
+        invoice_of[number] = replace(
+            invoice, freight=freight, total=invoice.subtotal + invoice.tax + freight
+        )
+        planted["invoice_freight_mismatch"] = (number,)
+
+    for number in pick([n for n in full if len(invoice_of[n].lines) > 1]):
+        invoice = invoice_of[number]  # the last shipped line left off the invoice
+        invoice_of[number] = _retotal(invoice, list(invoice.lines[:-1]), rate(number))
+        planted["recon_shipped_not_invoiced"] = (number,)
+
+    partial = [
+        n
+        for n in shipped
+        if by_order[n].status == "partially_shipped" and len(by_order[n].lines) > 1 and clean(n)
+    ]
+    for number in pick(partial):  # a line invoiced that never shipped
+        invoice, order = invoice_of[number], by_order[number]
+        on_invoice = {ln.line_no for ln in invoice.lines}
+        line = next(ln for ln in order.lines if ln.line_no not in on_invoice)
+        extra = InvoiceLine(line.line_no, line.sku, line.quantity, line.unit_price, line.amount)
+        invoice_of[number] = _retotal(invoice, [*invoice.lines, extra], rate(number))
+        planted["recon_invoiced_not_shipped"] = (number,)
+        planted["invoice_quantity_mismatch"] = tuple(
+            sorted(planted.get("invoice_quantity_mismatch", ()) + (number,))
+        )
+
+    # An order entered straight into the ERP: the Salesforce simulator leaves it out.
+    planted["recon_missing_in_system"] = tuple(pick(full))
+    planted["recon_price_mismatch"] = tuple(planted.get("invoice_price_mismatch", ()))
+    # Cancelled in the ERP, still active in Salesforce.
+    planted["recon_status_mismatch"] = tuple(
+        sorted(o.number for o in orders if o.status == "cancelled")
+    )
+
+    new_shipments = [ship_of[s.order_number] for s in shipments]
+    stories = {
+        "shipment_no_movement": "stalled",
+        "shipment_damaged": "damaged",
+        "shipment_returned": "returned_to_sender",
+        "delivered_without_pod": "delivered_no_pod",
+    }
+    for kind, story in stories.items():
+        planted[kind] = tuple(sorted(s.order_number for s in new_shipments if s.story == story))
+    planted["recon_delivered_without_pod"] = planted["delivered_without_pod"]
+    planted["shipment_late"] = tuple(sorted(planted.get("shipment_late", ())))
+    return (
+        [by_order[o.number] for o in orders],
+        new_shipments,
+        [invoice_of[i.order_number] for i in invoices],
     )

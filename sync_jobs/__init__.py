@@ -47,6 +47,31 @@ SCHEDULE: dict[str, JobSpec] = {
             urgency="normal",
             lookback="10m",
         ),
+        JobSpec(
+            "track_shipments",
+            "sync_jobs.track_shipments:TrackShipments",
+            "Tracking of every open shipment from the carriers; late, stalled, damaged, "
+            "returned and unproven deliveries into the exceptions queue.",
+            every="30m",
+            urgency="normal",
+        ),
+        JobSpec(
+            "sync_invoices",
+            "sync_jobs.sync_invoices:SyncInvoices",
+            "ERP invoices into the store, checked line by line against shipments, orders, the "
+            "price list and the tax and freight rules; discrepancies into the exceptions queue.",
+            every="15m",
+            urgency="normal",
+            lookback="10m",
+        ),
+        JobSpec(
+            "reconcile_orders",
+            "sync_jobs.reconcile_orders:ReconcileOrders",
+            "Three-way match of orders, shipments and invoices across Salesforce, the ERP, the "
+            "3PL and the carriers; discrepancies into the exceptions queue.",
+            every="1h",
+            urgency="background",
+        ),
     )
 }
 

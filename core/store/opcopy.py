@@ -118,3 +118,137 @@ def upsert(session: Session, record: rec.Record) -> str:
     for name, value in changed.items():
         setattr(row, name, value)
     return "updated" if changed else "unchanged"
+
+
+# --- shipments, tracking and invoices (written by track_shipments and sync_invoices) ---------
+
+
+def _shipment_header(r: rec.Shipment) -> dict[str, Any]:
+    """What the ERP or 3PL knows of a shipment; tracking facts are the carrier's to write."""
+    return {
+        **_sourced(r),
+        "order_number": r.order_number,
+        "ship_date": r.ship_date,
+        "carrier": r.carrier,
+        "service": r.service,
+        "tracking_number": next((p.tracking_number for p in r.packages if p.tracking_number), ""),
+    }
+
+
+def _replace_lines(
+    session: Session, model: type, parent: dict[str, Any], key: str, lines: dict[Any, dict]
+) -> None:
+    """Make the stored lines of one parent exactly `lines` (keyed by `key`), in place."""
+    stored = {getattr(row, key): row for row in session.scalars(select(model).filter_by(**parent))}
+    for number, values in lines.items():
+        _check_lengths(model, values)
+        row = stored.pop(number, None)
+        if row is None:
+            session.add(model(**parent, **{key: number}, **values))
+            continue
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+    for row in stored.values():
+        session.delete(row)
+    session.flush()
+
+
+def upsert_shipment(session: Session, r: rec.Shipment) -> str:
+    """Insert or update a shipment and its lines. Status, delivery and proof of delivery are
+    set only on insert (from then on the carrier's tracking moves them), and a promised date
+    once known is never cleared."""
+    values = _shipment_header(r)
+    _check_lengths(m.Shipment, {"number": r.number, **values})
+    row = session.scalars(select(m.Shipment).filter_by(number=r.number)).first()
+    outcome = "unchanged"
+    if row is None:
+        row = m.Shipment(number=r.number, status=r.status, **values)
+        session.add(row)
+        outcome = "inserted"
+    else:
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+                outcome = "updated"
+    if r.promised_date and row.promised_date is None:
+        row.promised_date = r.promised_date
+    lines = {
+        line.order_line_no: {
+            "sku": line.sku,
+            "quantity": line.quantity.value,
+            "uom": line.quantity.uom,
+        }
+        for line in r.lines
+    }
+    _replace_lines(session, m.ShipmentLine, {"shipment_number": r.number}, "order_line_no", lines)
+    return outcome
+
+
+def add_tracking_events(
+    session: Session, tracking_number: str, carrier: str, events: list[rec.TrackingEvent]
+) -> int:
+    """Append the events not stored yet (the table is append-only); returns how many."""
+    stored = {
+        (row.occurred_at, row.status)
+        for row in session.scalars(
+            select(m.TrackingEvent).filter_by(tracking_number=tracking_number)
+        )
+    }
+    added = 0
+    for event in events:
+        if (event.occurred_at, event.status) in stored:
+            continue
+        stored.add((event.occurred_at, event.status))
+        values = {
+            "tracking_number": tracking_number,
+            "carrier": carrier,
+            "occurred_at": event.occurred_at,
+            "status": event.status,
+            "description": event.description,
+            "location": event.location[:255],
+            "reason_code": event.reason_code,
+            "on_whom": event.on_whom,
+        }
+        _check_lengths(m.TrackingEvent, values)
+        session.add(m.TrackingEvent(**values))
+        added += 1
+    session.flush()
+    return added
+
+
+def upsert_invoice(session: Session, r: rec.Invoice) -> str:
+    """Insert or update an invoice and make its stored lines exactly the record's."""
+    values = {
+        **_sourced(r),
+        "order_number": r.order_number,
+        "customer_number": r.customer_number,
+        "invoice_date": r.invoice_date,
+        "currency": r.currency,
+        "tax": r.tax,
+        "freight": r.freight,
+        "status": r.status,
+    }
+    _check_lengths(m.Invoice, {"number": r.number, **values})
+    row = session.scalars(select(m.Invoice).filter_by(number=r.number)).first()
+    outcome = "unchanged"
+    if row is None:
+        session.add(m.Invoice(number=r.number, **values))
+        outcome = "inserted"
+    else:
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+                outcome = "updated"
+    lines = {
+        line.line_no: {
+            "order_line_no": line.order_line_no,
+            "sku": line.sku,
+            "quantity": line.quantity.value,
+            "unit_price": line.unit_price.amount,
+            "currency": line.unit_price.currency,
+        }
+        for line in r.lines
+    }
+    _replace_lines(session, m.InvoiceLine, {"invoice_number": r.number}, "line_no", lines)
+    return outcome

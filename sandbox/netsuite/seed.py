@@ -314,6 +314,7 @@ def _invoice(state: Any, invoice: Any) -> None:
         ref(state, "currency", SALES, "currency", invoice.currency),
         node("subTotal", SALES, invoice.subtotal),
         node("taxTotal", SALES, invoice.tax),
+        node("shippingCost", SALES, invoice.freight) if invoice.freight else None,
         node("total", SALES, invoice.total),
         node("status", SALES, "Paid In Full" if invoice.status == "paid" else "Open"),
         node("itemList", SALES, None, items),

@@ -100,7 +100,9 @@ def seed(state: SandboxState) -> None:
                     "IsActive": True,
                 },
             )
-        for o in world.orders:
+        # Planted: orders entered straight into the ERP, unknown to Salesforce.
+        erp_only = set(world.planted.get("recon_missing_in_system", ()))
+        for o in (o for o in world.orders if o.number not in erp_only):
             order_id = put(
                 SYSTEM,
                 "Order",

@@ -161,7 +161,7 @@ def billing_payload(inv: Any) -> dict[str, Any]:
             "FKDAT": inv.invoice_date.isoformat(),
             "WAERK": inv.currency,
             "MWSBK": str(inv.tax),
-            "FRACHT": "0",
+            "FRACHT": str(inv.freight),
             "FKSTO": "",
             "RFBSK": "C",
         },

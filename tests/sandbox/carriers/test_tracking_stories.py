@@ -21,6 +21,8 @@ EXPECTED = {
     "damaged": (st.EXCEPTION, "damaged"),
     # returned after a failed attempt: the reason says why (the attempt), on the consignee
     "returned_to_sender": (st.RETURNED_TO_SENDER, "recipient_unavailable"),
+    # planted for track_shipments: still moving, past its promised date
+    "overdue": (st.IN_TRANSIT, ""),
 }
 
 

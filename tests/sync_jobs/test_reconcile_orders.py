@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.store import models as m
+from core.store import session_scope
+from sync_jobs.reconcile_orders import KINDS
+from tests.sync_jobs.flows_in import run_job, sandboxed  # noqa: F401
+
+
+def recon_orders(url: str, status: str = "open") -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    with session_scope(url) as session:
+        for row in session.scalars(
+            select(m.OpsException).where(
+                m.OpsException.kind.in_(KINDS), m.OpsException.status == status
+            )
+        ):
+            found.setdefault(row.kind, set()).add(row.order_number)
+    return found
+
+
+def test_every_planted_discrepancy_is_found_across_the_systems_and_nothing_else(sandboxed):  # noqa: F811
+    for job in ("track_shipments", "sync_invoices", "reconcile_orders"):
+        outcome = run_job(sandboxed.settings, job)
+        assert outcome.status == "completed", (job, outcome.summary)
+    planted = sandboxed.world.planted
+    expected = {kind: set(planted[kind]) for kind in KINDS if planted.get(kind)}
+    assert recon_orders(sandboxed.url) == expected
+    with session_scope(sandboxed.url) as session:
+        cases = session.scalars(select(m.OpsException).where(m.OpsException.kind.in_(KINDS)))
+        assert all(c.amount is not None and c.currency for c in cases)
+
+
+def test_a_repeat_run_refreshes_and_a_fixed_case_resolves(sandboxed):  # noqa: F811
+    for job in ("track_shipments", "sync_invoices", "reconcile_orders"):
+        run_job(sandboxed.settings, job)
+    before = recon_orders(sandboxed.url)
+    assert run_job(sandboxed.settings, "reconcile_orders").status == "completed"
+    assert recon_orders(sandboxed.url) == before
+    # The proof of delivery arrives for one shipment: its case closes on the next run.
+    with session_scope(sandboxed.url) as session:
+        case = session.scalars(
+            select(m.OpsException).filter_by(kind="recon_delivered_without_pod")
+        ).first()
+        shipment = session.scalars(
+            select(m.Shipment).filter_by(order_number=case.order_number)
+        ).first()
+        shipment.pod_location = "Front door"
+        number = case.order_number
+    assert run_job(sandboxed.settings, "reconcile_orders").status == "completed"
+    assert number in recon_orders(sandboxed.url, "resolved")["recon_delivered_without_pod"]
