@@ -18,6 +18,7 @@ ERRORS_READ = QUEUE_ACT | {"steward", "finance"}
 # Finance acts on the invoice and reconciliation cases only (web/exception_store.py SCOPES):
 # the jobs make finance their owner.
 EXCEPTIONS = QUEUE_ACT | {"finance"}
+FINANCE = frozenset({"finance", "admin"})
 
 PERMISSIONS: dict[str, str | frozenset[str]] = {
     "static": PUBLIC,
@@ -45,6 +46,8 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
     "exceptions.detail": EXCEPTIONS,
     "exceptions.resolve": EXCEPTIONS,
     "exceptions.assign": EXCEPTIONS,
+    "reports.index": FINANCE,
+    "reports.reconciliation": FINANCE,
     "api.me": ALL,
     "api.errors": ERRORS_READ,
     "api.error": ERRORS_READ,
@@ -68,6 +71,7 @@ NAV = (
     ("home.index", "Home"),
     ("errors.index", "Error queue"),
     ("exceptions.index", "Exceptions"),
+    ("reports.index", "Reports"),
     ("jobs.index", "Jobs"),
     ("tokens.index", "API tokens"),
 )
