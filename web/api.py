@@ -227,15 +227,20 @@ def error(error_id: int):
         return _error_answer(store, _error_or_404(store, error_id))
 
 
-def _on_error(error_id: int, action):
+def _acted(find, action, answer):
+    """One action on one row; the row as JSON after it, or the refusal with its status."""
     try:
         with db() as store:
-            found = _error_or_404(store, error_id)
-            action(store, found)
+            row = find(store)
+            action(store, row)
             store.flush()
-            return _error_answer(store, found)
+            return answer(store, row)
     except ActionRefusedError as refused:
         abort(refused.status, refused.message)
+
+
+def _on_error(error_id: int, action):
+    return _acted(lambda store: _error_or_404(store, error_id), action, _error_answer)
 
 
 @bp.post("/errors/<int:error_id>/retry")
@@ -251,16 +256,18 @@ def error_retry(error_id: int):
 @bp.post("/errors/<int:error_id>/resolve")
 def error_resolve(error_id: int):
     comment = str(_body().get("comment") or "")
+    queue = error_store.QUEUE
     return _on_error(
-        error_id, lambda store, e: error_store.resolve(store, e, current_user.username, comment)
+        error_id, lambda store, e: queue.resolve(store, e, current_user.username, comment)
     )
 
 
 @bp.post("/errors/<int:error_id>/assign")
 def error_assign(error_id: int):
     owner = str(_body().get("owner") or "").strip()
+    queue = error_store.QUEUE
     return _on_error(
-        error_id, lambda store, e: error_store.assign(store, e, current_user.username, owner)
+        error_id, lambda store, e: queue.assign(store, e, current_user.username, owner)
     )
 
 
@@ -287,29 +294,25 @@ def exception(exception_id: int):
 
 
 def _on_exception(exception_id: int, action):
-    try:
-        with db() as store:
-            row = _exception_or_404(store, exception_id)
-            action(store, row)
-            store.flush()
-            return jsonify(exception_json(row))
-    except ActionRefusedError as refused:
-        abort(refused.status, refused.message)
+    def find(store):
+        return _exception_or_404(store, exception_id)
+
+    return _acted(find, action, lambda store, row: jsonify(exception_json(row)))
 
 
 @bp.post("/exceptions/<int:exception_id>/resolve")
 def exception_resolve(exception_id: int):
     comment = str(_body().get("comment") or "")
+    queue = exception_store.QUEUE
     return _on_exception(
-        exception_id,
-        lambda store, row: exception_store.resolve(store, row, current_user.username, comment),
+        exception_id, lambda store, row: queue.resolve(store, row, current_user.username, comment)
     )
 
 
 @bp.post("/exceptions/<int:exception_id>/assign")
 def exception_assign(exception_id: int):
     owner = str(_body().get("owner") or "").strip()
+    queue = exception_store.QUEUE
     return _on_exception(
-        exception_id,
-        lambda store, row: exception_store.assign(store, row, current_user.username, owner),
+        exception_id, lambda store, row: queue.assign(store, row, current_user.username, owner)
     )

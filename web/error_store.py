@@ -15,15 +15,14 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.audit import record_audit
-from core.store.models import AuditLog, RecordError, WorkItem
+from core.store.models import RecordError, WorkItem
 from web import queues
 from web.queues import ActionRefusedError
 from web.store import utcnow
 
 STATUSES = ("open", "resolved", "all")
 CLASSES = ("value", "missing", "duplicate", "rate_limit", "connection", "parse", "config")
-ENTITY = "record_error"
+QUEUE = queues.Queue("record_error", "error", "errors.assign")
 WAITING = ("pending", "claimed")
 # Roles that only read the queue see the jobs whose noun is their area (job ids are
 # <verb>_<noun>); everyone else with access sees every job.
@@ -191,43 +190,9 @@ def retry(session: Session, error: RecordError, actor: str, payload: Any = UNCHA
     if payload is not UNCHANGED:
         error.payload = payload
     after = {"payload": new_payload, "work_item": item.id, "work_item_status": "pending"}
-    action = "record_error_retried" if payload is UNCHANGED else "record_error_edited_retried"
-    record_audit(session, actor, action, ENTITY, str(error.id), before=before, after=after)
+    verb = "retried" if payload is UNCHANGED else "edited_retried"
+    QUEUE.audit(session, actor, verb, error, before, after)
     return item
-
-
-def resolve(session: Session, error: RecordError, actor: str, comment: str) -> None:
-    comment = queues.clean_comment(comment)
-    if not comment:
-        raise ActionRefusedError("Say in a comment how the error was resolved.", status=400)
-    if error.status != "open":
-        raise ActionRefusedError("The error is already resolved.")
-    before = {"status": error.status, "comment": error.comment}
-    error.status, error.comment = "resolved", comment
-    error.resolved_at, error.resolved_by = utcnow(), actor
-    after = {"status": "resolved", "comment": comment}
-    record_audit(session, actor, "record_error_resolved", ENTITY, str(error.id), before, after)
-
-
-def assign(session: Session, error: RecordError, actor: str, owner: str | None) -> None:
-    """Give the error to someone allowed to act on it (None: nobody)."""
-    owner = owner or None
-    if owner is not None and owner not in queues.assignees(session, "errors.assign"):
-        raise ActionRefusedError(f"{owner!r} cannot act on the error queue.", status=400)
-    before = {"owner": error.owner}
-    error.owner = owner
-    record_audit(
-        session, actor, "record_error_assigned", ENTITY, str(error.id), before, {"owner": owner}
-    )
-
-
-def history(session: Session, error: RecordError) -> list[AuditLog]:
-    query = (
-        select(AuditLog)
-        .where(AuditLog.entity == ENTITY, AuditLog.entity_key == str(error.id))
-        .order_by(AuditLog.id.desc())
-    )
-    return list(session.scalars(query))
 
 
 def other_entries(session: Session, error: RecordError) -> list[RecordError]:

@@ -67,7 +67,7 @@ def _detail(error_id: int, draft: str | None = None, problem: str | None = None,
             payload_text=queues.pretty_json(error.payload),
             draft=draft,
             problem=problem,
-            history=error_store.history(store, error),
+            history=error_store.QUEUE.history(store, error),
             others=error_store.other_entries(store, error),
             owners=queues.assignees(store, "errors.assign"),
             pretty=queues.pretty_json,
@@ -81,21 +81,9 @@ def detail(error_id: int):
     return _detail(error_id)
 
 
-def _back(error_id: int):
-    target = request.form.get("next") or url_for("errors.detail", error_id=error_id)
-    return redirect(safe_next(target))
-
-
 def _act(error_id: int, action, done: str):
-    """Run one action on one error; a refusal is flashed, not raised."""
-    try:
-        with db() as store:
-            action(store, _error_or_404(store, error_id))
-    except ActionRefusedError as refused:
-        flash(refused.message, "warn")
-    else:
-        flash(done, "ok")
-    return _back(error_id)
+    back = url_for("errors.detail", error_id=error_id)
+    return queues.act(lambda store: _error_or_404(store, error_id), action, done, back)
 
 
 def parse_payload(text: str):
@@ -136,7 +124,8 @@ def retry(error_id: int):
 @bp.post("/<int:error_id>/resolve")
 def resolve(error_id: int):
     def action(store, error):
-        error_store.resolve(store, error, current_user.username, request.form.get("comment"))
+        comment = request.form.get("comment")
+        error_store.QUEUE.resolve(store, error, current_user.username, comment)
 
     return _act(error_id, action, "Resolved.")
 
@@ -146,7 +135,7 @@ def assign(error_id: int):
     owner = request.form.get("owner", "").strip()
 
     def action(store, error):
-        error_store.assign(store, error, current_user.username, owner)
+        error_store.QUEUE.assign(store, error, current_user.username, owner)
 
     return _act(error_id, action, f"Assigned to {owner}." if owner else "Unassigned.")
 
@@ -183,7 +172,7 @@ def _bulk(ids: list[int], what: str, comment: str) -> tuple[int, list[tuple[int,
                 if what == "retry":
                     error_store.retry(store, error, actor)
                 else:
-                    error_store.resolve(store, error, actor, comment)
+                    error_store.QUEUE.resolve(store, error, actor, comment)
                 done += 1
             except ActionRefusedError as exc:
                 refused.append((error_id, exc.message))

@@ -14,16 +14,14 @@ from decimal import Decimal
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.audit import record_audit
-from core.store.models import AuditLog, OpsException
+from core.store.models import OpsException
 from web import queues
-from web.queues import ActionRefusedError
 from web.store import utcnow
 
 STATUSES = ("open", "resolved", "all")
 SLA_FILTERS = (("overdue", "overdue"), ("soon", "due within 4 hours"), ("ok", "in time"))
 DUE_SOON = timedelta(hours=4)
-ENTITY = "exception"
+QUEUE = queues.Queue("exception", "exception", "exceptions.assign")
 # Finance works the money side: invoice discrepancies and the reconciliation's findings.
 FINANCE_KINDS = ("invoice_", "recon_")
 SCOPES: dict[str, tuple[str, ...]] = {"finance": FINANCE_KINDS}
@@ -159,36 +157,3 @@ def money(amount: Decimal | None, currency: str | None) -> str:
     cents = amount.quantize(Decimal("0.01"))
     text = f"{cents:,.2f}" if cents == amount else f"{amount.normalize():,f}"
     return f"{text} {currency or ''}".strip()
-
-
-def resolve(session: Session, row: OpsException, actor: str, comment: str) -> None:
-    comment = queues.clean_comment(comment)
-    if not comment:
-        raise ActionRefusedError("Say in a comment how the exception was resolved.", status=400)
-    if row.status != "open":
-        raise ActionRefusedError("The exception is already resolved.")
-    before = {"status": row.status, "comment": row.comment, "owner": row.owner}
-    row.status, row.comment = "resolved", comment
-    row.resolved_at, row.resolved_by = utcnow(), actor
-    after = {"status": "resolved", "comment": comment, "owner": row.owner}
-    record_audit(session, actor, "exception_resolved", ENTITY, str(row.id), before, after)
-
-
-def assign(session: Session, row: OpsException, actor: str, owner: str | None) -> None:
-    owner = owner or None
-    if owner is not None and owner not in queues.assignees(session, "exceptions.assign"):
-        raise ActionRefusedError(f"{owner!r} cannot act on the exception queue.", status=400)
-    before = {"owner": row.owner}
-    row.owner = owner
-    record_audit(
-        session, actor, "exception_assigned", ENTITY, str(row.id), before, {"owner": owner}
-    )
-
-
-def history(session: Session, row: OpsException) -> list[AuditLog]:
-    query = (
-        select(AuditLog)
-        .where(AuditLog.entity == ENTITY, AuditLog.entity_key == str(row.id))
-        .order_by(AuditLog.id.desc())
-    )
-    return list(session.scalars(query))

@@ -4,13 +4,11 @@ on every case; finance on the invoice and reconciliation cases the jobs give the
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from web import exception_store, queues
-from web.auth import safe_next
 from web.exception_store import Filters, Sla
-from web.queues import ActionRefusedError
 from web.store import db, utcnow
 
 bp = Blueprint("exceptions", __name__, url_prefix="/exceptions")
@@ -62,7 +60,7 @@ def detail(exception_id: int):
             sla=Sla.of(row, now),
             money=exception_store.money,
             details_text=queues.pretty_json(row.details) if row.details else None,
-            history=exception_store.history(store, row),
+            history=exception_store.QUEUE.history(store, row),
             owners=queues.assignees(store, "exceptions.assign"),
             pretty=queues.pretty_json,
             now=now,
@@ -70,21 +68,15 @@ def detail(exception_id: int):
 
 
 def _act(exception_id: int, action, done: str):
-    try:
-        with db() as store:
-            action(store, _exception_or_404(store, exception_id))
-    except ActionRefusedError as refused:
-        flash(refused.message, "warn")
-    else:
-        flash(done, "ok")
-    target = request.form.get("next") or url_for("exceptions.detail", exception_id=exception_id)
-    return redirect(safe_next(target))
+    back = url_for("exceptions.detail", exception_id=exception_id)
+    return queues.act(lambda store: _exception_or_404(store, exception_id), action, done, back)
 
 
 @bp.post("/<int:exception_id>/resolve")
 def resolve(exception_id: int):
     def action(store, row):
-        exception_store.resolve(store, row, current_user.username, request.form.get("comment"))
+        comment = request.form.get("comment")
+        exception_store.QUEUE.resolve(store, row, current_user.username, comment)
 
     return _act(exception_id, action, "Resolved.")
 
@@ -94,6 +86,6 @@ def assign(exception_id: int):
     owner = request.form.get("owner", "").strip()
 
     def action(store, row):
-        exception_store.assign(store, row, current_user.username, owner)
+        exception_store.QUEUE.assign(store, row, current_user.username, owner)
 
     return _act(exception_id, action, f"Assigned to {owner}." if owner else "Unassigned.")

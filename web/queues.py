@@ -1,5 +1,6 @@
-"""What the error queue and the exception queue share: age buckets, the people a row may be
-assigned to, owner filters, paging and the payload shown as JSON."""
+"""What the error queue and the exception queue share: resolving with a comment and assigning
+(audited), the people a row may be assigned to, age buckets, owner filters, paging, the
+payload shown as JSON, and how a page answers an action."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import flash, redirect, request
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from core.store.models import User
+from core.audit import record_audit
+from core.store.models import AuditLog, User
+from web.auth import safe_next
 from web.permissions import PERMISSIONS
+from web.store import db, utcnow
 
 PAGE_SIZE = 100
 COMMENT_MAX = 2000
@@ -103,3 +108,58 @@ class Page:
     @property
     def has_next(self) -> bool:
         return self.number < self.pages
+
+
+@dataclass(frozen=True)
+class Queue:
+    """One queue's rows (record_errors, exceptions): resolved with a comment, assigned to
+    someone who may act, each change audited under `entity` with its before and after."""
+
+    entity: str
+    noun: str
+    assign_endpoint: str
+
+    def resolve(self, session: Session, row: Any, actor: str, comment: str | None) -> None:
+        comment = clean_comment(comment)
+        if not comment:
+            raise ActionRefusedError(f"Say in a comment how the {self.noun} was resolved.", 400)
+        if row.status != "open":
+            raise ActionRefusedError(f"The {self.noun} is already resolved.")
+        before = {"status": row.status, "comment": row.comment, "owner": row.owner}
+        row.status, row.comment = "resolved", comment
+        row.resolved_at, row.resolved_by = utcnow(), actor
+        after = {"status": "resolved", "comment": comment, "owner": row.owner}
+        self.audit(session, actor, "resolved", row, before, after)
+
+    def assign(self, session: Session, row: Any, actor: str, owner: str | None) -> None:
+        """Give the row to someone allowed to act on it (None or empty: nobody)."""
+        owner = owner or None
+        if owner is not None and owner not in assignees(session, self.assign_endpoint):
+            raise ActionRefusedError(f"{owner!r} cannot act on the {self.noun} queue.", 400)
+        before = {"owner": row.owner}
+        row.owner = owner
+        self.audit(session, actor, "assigned", row, before, {"owner": owner})
+
+    def audit(self, session: Session, actor: str, verb: str, row: Any, before, after) -> None:
+        action = f"{self.entity}_{verb}"
+        record_audit(session, actor, action, self.entity, str(row.id), before, after)
+
+    def history(self, session: Session, row: Any) -> list[AuditLog]:
+        query = (
+            select(AuditLog)
+            .where(AuditLog.entity == self.entity, AuditLog.entity_key == str(row.id))
+            .order_by(AuditLog.id.desc())
+        )
+        return list(session.scalars(query))
+
+
+def act(find, action, done: str, back: str):
+    """A page's answer to one action on one row: flash what happened or why not, go back."""
+    try:
+        with db() as store:
+            action(store, find(store))
+    except ActionRefusedError as refused:
+        flash(refused.message, "warn")
+    else:
+        flash(done, "ok")
+    return redirect(safe_next(request.form.get("next") or back))

@@ -12,7 +12,8 @@ from core.errors import RecordRejectedError
 from core.store import session_scope
 from core.store.models import AuditLog, RecordError, WorkItem
 from sync_jobs.errorqueue import park, resolve_on_success
-from tests.web.helpers import add_job, add_run, csrf_token, now, sign_in
+from tests.web.helpers import add_job, add_run, csrf_token, now
+from tests.web.queue_helpers import as_role, post
 from tests.web.test_browser import ARGS, CHROMIUM, served  # noqa: F401 (served is a fixture)
 
 PAYLOAD = {"order": "SO-1001", "ship_to": "ZZ", "lines": [{"sku": "0042", "qty": 3}]}
@@ -39,15 +40,6 @@ def reject(db_url: str, key: str = "SO-1001", job_id: str = "sync_orders", **fie
         session.add(error)
         session.flush()
         return error.id
-
-
-def as_role(client, role: str):
-    assert sign_in(client, role).status_code == 302
-    return client
-
-
-def post(client, url: str, **data):
-    return client.post(url, data={"csrf_token": csrf_token(client), **data})
 
 
 def audit_rows(db_url: str, action: str) -> list[AuditLog]:
@@ -170,8 +162,8 @@ def test_resolve_needs_a_comment(client, db_url):
         "ship-to added in NetSuite",
     )
     [(_, _, before, after)] = audit_rows(db_url, "record_error_resolved")
-    assert before == {"status": "open", "comment": None}
-    assert after == {"status": "resolved", "comment": "ship-to added in NetSuite"}
+    assert before == {"status": "open", "comment": None, "owner": None}
+    assert after == {"status": "resolved", "comment": "ship-to added in NetSuite", "owner": None}
 
 
 def test_a_resolved_error_that_the_runner_reopens_shows_again(client, db_url):

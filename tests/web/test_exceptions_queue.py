@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from core.store import session_scope
 from core.store.models import AuditLog, OpsException
-from tests.web.helpers import csrf_token, now, sign_in
+from tests.web.helpers import csrf_token, now
+from tests.web.queue_helpers import as_role, post
 
 
 def add_case(db_url: str, kind: str = "shipment_late", key: str = "SH-501", **fields) -> int:
@@ -33,15 +34,6 @@ def add_case(db_url: str, kind: str = "shipment_late", key: str = "SH-501", **fi
         session.add(row)
         session.flush()
         return row.id
-
-
-def as_role(client, role: str):
-    assert sign_in(client, role).status_code == 302
-    return client
-
-
-def post(client, url: str, **data):
-    return client.post(url, data={"csrf_token": csrf_token(client), **data})
 
 
 def case_row(db_url: str, case_id: int) -> OpsException:

@@ -10,13 +10,8 @@ from openpyxl import load_workbook
 
 from core.store import session_scope
 from core.store.models import Invoice, InvoiceLine, Order, OrderLine, Shipment, ShipmentLine
-from tests.web.helpers import sign_in
+from tests.web.queue_helpers import as_role
 from web import reports
-
-
-def as_role(client, role: str):
-    assert sign_in(client, role).status_code == 302
-    return client
 
 
 def add_order_to_cash(db_url: str) -> None:
