@@ -9,9 +9,10 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
-from core.store.models import JobDefinition, JobRun
-from web import job_store
-from web.store import db
+from core.store.models import JobDefinition, JobRun, OpsException, RecordError
+from web import error_store, exception_store, job_store
+from web.queues import ActionRefusedError
+from web.store import db, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_RUNS = 500
@@ -125,3 +126,193 @@ def pause(job_id: str):
 @bp.post("/jobs/<job_id>/resume")
 def resume(job_id: str):
     return _set_paused(job_id, False)
+
+
+# --- the error queue and the exception queue --------------------------------------------
+
+
+def error_json(error: RecordError, waiting: bool, payload: bool = False) -> dict[str, Any]:
+    body = {
+        "id": error.id,
+        "job_id": error.job_id,
+        "run_id": error.run_id,
+        "system": error.system,
+        "business_key": error.business_key,
+        "error_class": error.error_class,
+        "code": error.code,
+        "message": error.message,
+        "hint": error.hint,
+        "attempts": error.attempts,
+        "status": error.status,
+        "retry_waiting": waiting,
+        "owner": error.owner,
+        "comment": error.comment,
+        "first_seen": _iso(error.first_seen),
+        "last_seen": _iso(error.last_seen),
+        "resolved_at": _iso(error.resolved_at),
+        "resolved_by": error.resolved_by,
+    }
+    if payload:
+        body["payload"] = error.payload
+    return body
+
+
+def exception_json(row: OpsException) -> dict[str, Any]:
+    sla = exception_store.Sla.of(row, utcnow())
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "business_key": row.business_key,
+        "order_number": row.order_number,
+        "source_job": row.source_job,
+        "system": row.system,
+        "message": row.message,
+        "hint": row.hint,
+        "amount": None if row.amount is None else str(row.amount),
+        "currency": row.currency,
+        "details": row.details,
+        "status": row.status,
+        "owner": row.owner,
+        "comment": row.comment,
+        "opened_at": _iso(row.opened_at),
+        "last_seen": _iso(row.last_seen),
+        "sla_due_at": _iso(row.sla_due_at),
+        "sla_state": sla.state,
+        "sla_seconds_left": None
+        if sla.seconds is None
+        else round(-sla.seconds if sla.state == "overdue" else sla.seconds),
+        "resolved_at": _iso(row.resolved_at),
+        "resolved_by": row.resolved_by,
+    }
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else request.form.to_dict()
+
+
+def _page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int))
+
+
+def _page_json(page, rows: list) -> dict[str, Any]:
+    return {"total": page.total, "page": page.number, "pages": page.pages, "items": rows}
+
+
+@bp.get("/errors")
+def errors():
+    filters = error_store.Filters.of(request.args)
+    role, me = current_user.role, current_user.username
+    with db() as store:
+        page = error_store.list_errors(store, filters, role, me, _page_number())
+        waiting = error_store.waiting_ids(store, page.rows)
+        return jsonify(_page_json(page, [error_json(e, e.id in waiting) for e in page.rows]))
+
+
+def _error_or_404(store, error_id: int) -> RecordError:
+    error = error_store.get_error(store, error_id, current_user.role)
+    if error is None:
+        abort(404, f"there is no record error {error_id} in your queue")
+    return error
+
+
+def _error_answer(store, error: RecordError):
+    waiting = bool(error_store.waiting_ids(store, [error]))
+    return jsonify(error_json(error, waiting, payload=True))
+
+
+@bp.get("/errors/<int:error_id>")
+def error(error_id: int):
+    with db() as store:
+        return _error_answer(store, _error_or_404(store, error_id))
+
+
+def _acted(find, action, answer):
+    """One action on one row; the row as JSON after it, or the refusal with its status."""
+    try:
+        with db() as store:
+            row = find(store)
+            action(store, row)
+            store.flush()
+            return answer(store, row)
+    except ActionRefusedError as refused:
+        abort(refused.status, refused.message)
+
+
+def _on_error(error_id: int, action):
+    return _acted(lambda store: _error_or_404(store, error_id), action, _error_answer)
+
+
+@bp.post("/errors/<int:error_id>/retry")
+def error_retry(error_id: int):
+    """Retry as it is, or with {"payload": ...} replacing the record's payload."""
+    body = _body()
+    payload = body["payload"] if "payload" in body else error_store.UNCHANGED
+    return _on_error(
+        error_id, lambda store, e: error_store.retry(store, e, current_user.username, payload)
+    )
+
+
+@bp.post("/errors/<int:error_id>/resolve")
+def error_resolve(error_id: int):
+    comment = str(_body().get("comment") or "")
+    queue = error_store.QUEUE
+    return _on_error(
+        error_id, lambda store, e: queue.resolve(store, e, current_user.username, comment)
+    )
+
+
+@bp.post("/errors/<int:error_id>/assign")
+def error_assign(error_id: int):
+    owner = str(_body().get("owner") or "").strip()
+    queue = error_store.QUEUE
+    return _on_error(
+        error_id, lambda store, e: queue.assign(store, e, current_user.username, owner)
+    )
+
+
+@bp.get("/exceptions")
+def exceptions():
+    filters = exception_store.Filters.of(request.args)
+    role, me = current_user.role, current_user.username
+    with db() as store:
+        page = exception_store.list_exceptions(store, filters, role, (me, role), _page_number())
+        return jsonify(_page_json(page, [exception_json(row) for row in page.rows]))
+
+
+def _exception_or_404(store, exception_id: int) -> OpsException:
+    row = exception_store.get_exception(store, exception_id, current_user.role)
+    if row is None:
+        abort(404, f"there is no exception {exception_id} in your queue")
+    return row
+
+
+@bp.get("/exceptions/<int:exception_id>")
+def exception(exception_id: int):
+    with db() as store:
+        return jsonify(exception_json(_exception_or_404(store, exception_id)))
+
+
+def _on_exception(exception_id: int, action):
+    def find(store):
+        return _exception_or_404(store, exception_id)
+
+    return _acted(find, action, lambda store, row: jsonify(exception_json(row)))
+
+
+@bp.post("/exceptions/<int:exception_id>/resolve")
+def exception_resolve(exception_id: int):
+    comment = str(_body().get("comment") or "")
+    queue = exception_store.QUEUE
+    return _on_exception(
+        exception_id, lambda store, row: queue.resolve(store, row, current_user.username, comment)
+    )
+
+
+@bp.post("/exceptions/<int:exception_id>/assign")
+def exception_assign(exception_id: int):
+    owner = str(_body().get("owner") or "").strip()
+    queue = exception_store.QUEUE
+    return _on_exception(
+        exception_id, lambda store, row: queue.assign(store, row, current_user.username, owner)
+    )

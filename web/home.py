@@ -11,12 +11,23 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.store.models import AuditLog, Invoice, JobRun, RecordError, Shipment, Upload
-from web import job_store
+from core.store.models import (
+    AuditLog,
+    Invoice,
+    JobRun,
+    OpsException,
+    RecordError,
+    Shipment,
+    Upload,
+)
+from web import exception_store, job_store
+from web.filters import duration
 from web.store import db, settings, utcnow
 
 bp = Blueprint("home", __name__)
 LIST_LIMIT = 10
+# A record failing for longer than this is called out on the card.
+STALE = timedelta(days=1)
 
 
 @dataclass
@@ -31,6 +42,12 @@ class Attention:
     link_label: str = ""
     endpoint_args: dict = field(default_factory=dict)
     note: str = ""
+    # One line under the title that needs reading first, e.g. "2 overdue".
+    summary: str = ""
+    summary_level: str = "muted"
+    summary_args: dict | None = None  # where the summary links to, on the card's endpoint
+    # False for a card that is a way in (a download), not a count of things to do.
+    counted: bool = True
 
     @property
     def total(self) -> int:
@@ -95,12 +112,67 @@ def _describe_error(row: RecordError) -> str:
 def _open_errors(store: Session, now: datetime) -> Attention:
     query = select(RecordError).where(RecordError.status == "open")
     items, total = _listed(store, query, RecordError.last_seen.desc(), _describe_error)
+    stale = store.scalar(
+        select(func.count()).select_from(
+            query.where(RecordError.first_seen < now - STALE).subquery()
+        )
+    )
     return Attention(
         "Records waiting in the error queue",
         items=items,
         count=total,
         endpoint="errors.index",
         link_label="Error queue",
+        summary=f"{stale} failing for over a day" if stale else "",
+        summary_level="bad" if stale else "muted",
+    )
+
+
+def _describe_case(row: OpsException, now: datetime) -> str:
+    sla = exception_store.Sla.of(row, now)
+    text = f"{row.kind.replace('_', ' ')} · {row.business_key}"
+    text += f" (order {row.order_number})" if row.order_number else ""
+    text += f": {row.message}"
+    if row.amount is not None:
+        text += f" [{exception_store.money(row.amount, row.currency)}]"
+    if sla.state == "overdue":
+        text += f" — overdue by {duration(sla.seconds)}"
+    return text
+
+
+def _cases(store: Session, now: datetime, title: str, link_label: str) -> Attention:
+    """Open exceptions in this role's scope, most urgent first, with the overdue count."""
+    role, me = current_user.role, current_user.username
+    page = exception_store.list_exceptions(store, exception_store.Filters(), role, (me, role))
+    overdue = sum(late for _, late in exception_store.open_by_kind(store, role, now).values())
+    return Attention(
+        title,
+        items=[_describe_case(row, now) for row in page.rows[:LIST_LIMIT]],
+        count=page.total,
+        endpoint="exceptions.index",
+        link_label=link_label,
+        summary=f"{overdue} past their SLA" if overdue else "",
+        summary_level="bad" if overdue else "muted",
+        summary_args={"sla": "overdue"},
+    )
+
+
+def _open_exceptions(store: Session, now: datetime) -> Attention:
+    return _cases(store, now, "Open exceptions: shipments and invoices", "Exceptions")
+
+
+def _invoice_discrepancies(store: Session, now: datetime) -> Attention:
+    return _cases(store, now, "Invoice and reconciliation discrepancies", "Exceptions")
+
+
+def _reconciliation(store: Session, now: datetime) -> Attention:
+    return Attention(
+        "Reconciliation workbook",
+        level="info",
+        counted=False,
+        endpoint="reports.index",
+        link_label="the reconciliation download",
+        note="Order against shipment against invoice, for the period you pick, as an .xlsx.",
     )
 
 
@@ -138,7 +210,7 @@ def _delivered_not_invoiced(store: Session, now: datetime) -> Attention:
         count=total,
         endpoint="reports.index",
         link_label="Reports",
-        note="Reconciliation workbooks will be downloadable from Reports.",
+        note="The reconciliation workbook lists them with their orders and invoices.",
     )
 
 
@@ -159,10 +231,17 @@ def _recent_changes(store: Session, now: datetime) -> Attention:
 
 Section = Callable[[Session, datetime], Attention]
 SECTIONS: dict[str, tuple[Section, ...]] = {
-    "admin": (_scheduler, _failed_runs, _stalled_jobs, _connections, _open_errors),
-    "coordinator": (_open_errors,),
+    "admin": (
+        _scheduler,
+        _failed_runs,
+        _stalled_jobs,
+        _connections,
+        _open_errors,
+        _open_exceptions,
+    ),
+    "coordinator": (_open_errors, _open_exceptions),
     "steward": (_uploads_awaiting,),
-    "finance": (_delivered_not_invoiced,),
+    "finance": (_invoice_discrepancies, _delivered_not_invoiced, _reconciliation),
     "auditor": (_recent_changes,),
 }
 

@@ -11,6 +11,14 @@ from core.users import ROLES
 PUBLIC = "public"
 ALL = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
+# The queues: coordinators chase, admins retry or resolve; stewards and finance read their
+# own jobs' errors (web/error_store.py READ_SCOPES), finance the invoice exceptions.
+QUEUE_ACT = frozenset({"coordinator", "admin"})
+ERRORS_READ = QUEUE_ACT | {"steward", "finance"}
+# Finance acts on the invoice and reconciliation cases only (web/exception_store.py SCOPES):
+# the jobs make finance their owner.
+EXCEPTIONS = QUEUE_ACT | {"finance"}
+FINANCE = frozenset({"finance", "admin"})
 
 PERMISSIONS: dict[str, str | frozenset[str]] = {
     "static": PUBLIC,
@@ -27,7 +35,29 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
     "jobs.run_now": ADMIN,
     "jobs.pause": ADMIN,
     "jobs.resume": ADMIN,
+    "errors.index": ERRORS_READ,
+    "errors.detail": ERRORS_READ,
+    "errors.edit": QUEUE_ACT,
+    "errors.retry": QUEUE_ACT,
+    "errors.resolve": QUEUE_ACT,
+    "errors.assign": QUEUE_ACT,
+    "errors.bulk": QUEUE_ACT,
+    "exceptions.index": EXCEPTIONS,
+    "exceptions.detail": EXCEPTIONS,
+    "exceptions.resolve": EXCEPTIONS,
+    "exceptions.assign": EXCEPTIONS,
+    "reports.index": FINANCE,
+    "reports.reconciliation": FINANCE,
     "api.me": ALL,
+    "api.errors": ERRORS_READ,
+    "api.error": ERRORS_READ,
+    "api.error_retry": QUEUE_ACT,
+    "api.error_resolve": QUEUE_ACT,
+    "api.error_assign": QUEUE_ACT,
+    "api.exceptions": EXCEPTIONS,
+    "api.exception": EXCEPTIONS,
+    "api.exception_resolve": EXCEPTIONS,
+    "api.exception_assign": EXCEPTIONS,
     "api.jobs": ADMIN,
     "api.job": ADMIN,
     "api.job_runs": ADMIN,
@@ -37,7 +67,14 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
 }
 
 # The navigation bar, in order; each entry shows only to roles allowed to open it.
-NAV = (("home.index", "Home"), ("jobs.index", "Jobs"), ("tokens.index", "API tokens"))
+NAV = (
+    ("home.index", "Home"),
+    ("errors.index", "Error queue"),
+    ("exceptions.index", "Exceptions"),
+    ("reports.index", "Reports"),
+    ("jobs.index", "Jobs"),
+    ("tokens.index", "API tokens"),
+)
 
 
 def is_public(endpoint: str | None) -> bool:

@@ -1,0 +1,138 @@
+"""The finance page: a validated period and the reconciliation workbook as an .xlsx download."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+from openpyxl import load_workbook
+
+from core.store import session_scope
+from core.store.models import Invoice, InvoiceLine, Order, OrderLine, Shipment, ShipmentLine
+from tests.web.queue_helpers import as_role
+from web import reports
+
+
+def add_order_to_cash(db_url: str) -> None:
+    """One order of two lines: line 1 shipped and invoiced in full, line 2 shipped short."""
+    source = {"source_system": "netsuite"}
+    with session_scope(db_url) as session:
+        session.add(
+            Order(
+                number="SO-1001",
+                customer_number="0042",
+                order_date=date(2026, 10, 5),
+                source_key="1001",
+                **source,
+            )
+        )
+        for line_no, qty in ((1, "10"), (2, "5")):
+            session.add(
+                OrderLine(
+                    order_number="SO-1001",
+                    line_no=line_no,
+                    sku=f"00{line_no}",
+                    quantity=Decimal(qty),
+                    unit_price=Decimal("12.50"),
+                )
+            )
+        session.add(
+            Shipment(
+                number="SH-1",
+                order_number="SO-1001",
+                ship_date=date(2026, 10, 7),
+                status="delivered",
+                source_key="SH-1",
+                **source,
+            )
+        )
+        session.add(ShipmentLine(shipment_number="SH-1", order_line_no=1, sku="001", quantity=10))
+        session.add(ShipmentLine(shipment_number="SH-1", order_line_no=2, sku="002", quantity=3))
+        session.add(
+            Invoice(
+                number="INV-1",
+                order_number="SO-1001",
+                customer_number="0042",
+                invoice_date=date(2026, 10, 8),
+                source_key="INV-1",
+                **source,
+            )
+        )
+        for line_no, qty in ((1, "10"), (2, "5")):
+            session.add(
+                InvoiceLine(
+                    invoice_number="INV-1",
+                    line_no=line_no,
+                    order_line_no=line_no,
+                    sku=f"00{line_no}",
+                    quantity=Decimal(qty),
+                    unit_price=Decimal("12.50"),
+                )
+            )
+
+
+def test_the_page_offers_a_period_with_last_month_by_default(client):
+    page = as_role(client, "finance").get("/reports").get_data(as_text=True)
+    assert 'type="date" name="from"' in page and "Last month" in page
+
+
+def test_a_period_that_is_not_iso_or_backwards_or_too_long_is_refused(client):
+    as_role(client, "finance")
+    cases = {
+        "from=31/10/2026&to=2026-11-30": "From: enter a date as YYYY-MM-DD",
+        "from=2026-11-30&to=2026-10-01": "From must be on or before To",
+        "from=2024-01-01&to=2026-01-01": "Pick at most 366 days",
+        "from=2026-10-01&to=<script>": "To: enter a date",
+    }
+    for query, message in cases.items():
+        response = client.get(f"/reports/reconciliation.xlsx?{query}")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and message in page, query
+        assert "<script>" not in page
+
+
+def test_finance_downloads_a_valid_reconciliation_workbook(client, db_url):
+    add_order_to_cash(db_url)
+    response = as_role(client, "finance").get(
+        "/reports/reconciliation.xlsx?from=2026-10-01&to=2026-10-31"
+    )
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename=reconciliation_2026-10-01_2026-10-31.xlsx"
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    book = load_workbook(BytesIO(response.data))
+    assert book.sheetnames[0] == "Summary"
+    cells = [c for row in book["Summary"].iter_rows(values_only=True) for c in row if c]
+    assert "2026-10-01 to 2026-10-31" in cells
+    lines = [row for row in book["Lines"].iter_rows(values_only=True)][1:]
+    assert {row[0] for row in lines} == {"SO-1001"}
+
+
+def test_a_period_too_big_to_build_while_waiting_points_to_the_command_line(
+    client, db_url, monkeypatch
+):
+    add_order_to_cash(db_url)
+    monkeypatch.setattr(reports, "MAX_LINES", 1)
+    response = as_role(client, "finance").get(
+        "/reports/reconciliation.xlsx?from=2026-10-01&to=2026-10-31"
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The period holds 2 order lines" in page
+    assert "report reconciliation --from 2026-10-01 --to 2026-10-31" in page
+
+
+def test_coordinators_cannot_download_it(client):
+    as_role(client, "coordinator")
+    assert (
+        client.get("/reports/reconciliation.xlsx?from=2026-10-01&to=2026-10-31").status_code == 403
+    )
+
+
+def test_finance_home_links_to_the_download(client):
+    page = as_role(client, "finance").get("/").get_data(as_text=True)
+    assert "Reconciliation workbook" in page and 'href="/reports"' in page
+    assert "not built yet" not in page
