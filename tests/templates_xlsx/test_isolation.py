@@ -131,3 +131,15 @@ def test_the_column_pass_and_marshmallow_flag_the_same_cells(name, data):
         except ValidationError as exc:
             expected |= {(number, field) for field in exc.messages}
     assert flagged == expected
+
+
+def test_equal_cells_of_other_types_convert_on_their_own():
+    """The column pass converts each distinct float once; 1 == 1.0 == True and 0.0 == -0.0
+    share a dict key, so they must not share an answer."""
+    quantity = dict(KINDS["order_changes"].fields)["quantity"]
+    line = dict(KINDS["order_changes"].fields)["line"]
+    values, codes = quantity.convert_column([1.0, True, -0.0, 0.0, 2.5, 2.5, ""])
+    assert codes == {1: "bad_type"}
+    assert [str(v) for v in values] == ["1.0", "None", "-0.0", "0.0", "2.5", "2.5", "None"]
+    values, codes = line.convert_column([3.0, 3.5, True, 3.0, "4"])
+    assert values == [3, None, None, 3, 4] and codes == {1: "bad_type", 2: "bad_type"}
