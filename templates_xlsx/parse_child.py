@@ -80,8 +80,9 @@ def encode(column: tuple[Any, ...]) -> tuple[str, Any]:
         if joined.count(SEPARATOR) == len(column) - 1:
             return ("text", joined)
     elif kinds <= {float, str} and _only_blank_text(column, kinds):
-        numbers = array("d", [v if v.__class__ is float else float("nan") for v in column])
-        return ("number", numbers.tobytes())
+        if str in kinds:
+            column = tuple(v if v.__class__ is float else float("nan") for v in column)
+        return ("number", array("d", column).tobytes())
     elif kinds <= {date, str} and _only_blank_text(column, kinds):
         ordinals = array("q", [v.toordinal() if v.__class__ is date else 0 for v in column])
         return ("date", ordinals.tobytes())
