@@ -25,12 +25,12 @@ from typing import Any
 SEPARATOR = "\x1f"
 
 
-def limit(seconds: int, megabytes: int) -> None:
+def limit(seconds: int, megabytes: int, file_bytes: int = 0) -> None:
     memory = megabytes * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
     signal.alarm(seconds)  # default action ends the process, even inside native code
 
 

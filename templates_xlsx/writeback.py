@@ -87,6 +87,7 @@ def write_results(
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
+        out.unlink(missing_ok=True)
         raise _write_refused("timeout") from exc
     if done.stderr:
         log.debug("write-back child stderr: %s", done.stderr[-2000:].decode("utf-8", "replace"))
@@ -98,6 +99,7 @@ def write_results(
         log.debug("write-back child peak memory %s kB", reply.get("peak_kb"))
         return out
     log.warning("write-back child failed (exit %s): %s", done.returncode, reply)
+    out.unlink(missing_ok=True)  # a child stopped mid-save leaves a broken file
     if -done.returncode in (signal.SIGALRM, signal.SIGXCPU, signal.SIGKILL):
         raise _write_refused("timeout")
     if done.returncode or reply.get("out_of_room"):

@@ -5,7 +5,7 @@ Run as a script by path (`python -I writeback_child.py ROOT SECONDS MB MAX_BYTES
 job as JSON on stdin (source, out, the check result without its table, the outcomes). It
 imports our write-back code first, then sets its limits (address space, CPU, a wall-clock
 alarm, no core files, files no larger than MAX_BYTES) and writes; it answers with one line of
-JSON on stdout.
+JSON on stdout. Limits and the peak-memory reading are the parse child's.
 """
 
 from __future__ import annotations
@@ -13,21 +13,10 @@ from __future__ import annotations
 import errno
 import json
 import os
-import resource
-import signal
 import sys
 import zlib
 from pathlib import Path
 from typing import Any
-
-
-def limit(seconds: int, megabytes: int, max_bytes: int) -> None:
-    memory = megabytes * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
-    signal.alarm(seconds)  # default action ends the process, even inside native code
 
 
 def write(job: dict[str, Any]) -> None:
@@ -58,22 +47,11 @@ def out_of_room(exc: BaseException | None) -> bool:
     return False
 
 
-def peak_memory_kb() -> int:
-    """VmHWM: ru_maxrss would carry the parent's peak over exec (see parse_child)."""
-    try:
-        with open("/proc/self/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def main(argv: list[str]) -> int:
     root, seconds, megabytes, max_bytes = argv
     sys.path.insert(0, root)
     import templates_xlsx.writeback  # noqa: F401 - our code is imported before the limits
+    from templates_xlsx.parse_child import limit, peak_memory_kb
 
     job = json.load(sys.stdin)
     limit(int(seconds), int(megabytes), int(max_bytes))
