@@ -70,7 +70,7 @@ class ParseJob:
 
     def __init__(self, path: Path, sheet: str, marker: str, limits: Limits) -> None:
         self.limits = limits
-        self.deadline = time.monotonic() + limits.parse_timeout_seconds + 5
+        self.deadline = time.monotonic() + limits.parse_timeout_seconds
         command = [
             sys.executable,
             "-I",
@@ -102,8 +102,10 @@ class ParseJob:
 
     def result(self) -> ParsedSheet:
         try:
+            # the child's own alarm ends it at the deadline; a slow pre-check still leaves
+            # time to read what a finished child wrote
             stdout, stderr = self.process.communicate(
-                timeout=max(0.0, self.deadline - time.monotonic())
+                timeout=max(5.0, self.deadline - time.monotonic())
             )
         except subprocess.TimeoutExpired as exc:
             self.cancel()
