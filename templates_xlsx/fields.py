@@ -178,8 +178,9 @@ class WholeNumber(CellField):
         raise self.fail("bad_type")
 
     def convert_column(self, values: list[Any]) -> tuple[list[Any], dict[int, str]]:
-        out = [int(v) if v.__class__ is float and v.is_integer() else None for v in values]
-        odd = [i for i, v in enumerate(values) if v.__class__ is not float or not v.is_integer()]
+        whole = {v: int(v) for v in distinct_floats(values) if v.is_integer()}
+        out = list(map(whole.get, values))
+        odd = [i for i, v in enumerate(out) if v is None]
         return self._slow_column(values, odd, out)
 
 
@@ -215,14 +216,16 @@ class Amount(CellField):
 
     def convert_column(self, values: list[Any]) -> tuple[list[Any], dict[int, str]]:
         places = self.places
-        out = [Decimal(repr(v)) if v.__class__ is float else None for v in values]
         # A float whose shortest repr has at most `places` decimals is exactly the float
-        # round() gives back; v - v is 0.0 only for finite floats (not inf or nan).
-        odd = [
-            i
-            for i, v in enumerate(values)
-            if v.__class__ is not float or round(v, places) != v or v - v != 0.0
-        ]
+        # round() gives back; v - v is 0.0 only for finite floats (not inf or nan). Zero is
+        # left to convert(): 0.0 and -0.0 are one dict key but two Decimals.
+        numbers = {
+            v: Decimal(repr(v))
+            for v in distinct_floats(values)
+            if v and round(v, places) == v and v - v == 0.0
+        }
+        out = list(map(numbers.get, values))
+        odd = [i for i, v in enumerate(out) if v is None]
         return self._slow_column(values, odd, out)
 
 
@@ -278,6 +281,17 @@ class YesNo(CellField):
         if isinstance(value, str) and value.strip().casefold() in self._WORDS:
             return self._WORDS[value.strip().casefold()]
         raise self.fail("bad_type")
+
+
+def distinct_floats(values: list[Any]) -> list[float]:
+    """The column's distinct float cells: a column of quantities holds a few hundred
+    distinct numbers in 100,000 cells, so each is converted and checked once. A value equal
+    to a float but of another type (1 == 1.0 == True) would share its dict key, so
+    floats are picked out only when the column has no other numbers."""
+    kinds = set(map(type, values))
+    if kinds & {int, bool, Decimal}:
+        return []
+    return [v for v in set(values) if v.__class__ is float]
 
 
 def _number_text(value: int | float) -> str:

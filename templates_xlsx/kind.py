@@ -16,7 +16,10 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from marshmallow import EXCLUDE, Schema, ValidationError, validates_schema
+from sqlalchemy import String, any_, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from templates_xlsx.fields import CellField
 
@@ -222,3 +225,17 @@ def digest(value: Any) -> str:
 def chunked(values: Sequence[Any], size: int = 2000) -> list[Sequence[Any]]:
     """IN lists stay well under SQLite's and PostgreSQL's bound-parameter limits."""
     return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def among(session: Session, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """`column IN values` for many text values as one bound parameter: `= ANY(array)` on
+    PostgreSQL, `IN (SELECT value FROM json_each(?))` on SQLite; both use the column's index.
+    One statement instead of chunks, and no compiling of tens of thousands of placeholders.
+    Other databases get IN lists in chunks."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return column == any_(literal(list(values), ARRAY(String)))
+    if dialect == "sqlite":
+        listed = func.json_each(json.dumps(list(values))).table_valued("value")
+        return column.in_(select(listed.c.value))
+    return or_(*(column.in_(part) for part in chunked(list(values))))

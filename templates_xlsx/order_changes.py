@@ -21,6 +21,7 @@ from templates_xlsx.kind import (
     SheetKind,
     SheetSchema,
     Table,
+    among,
     chunked,
 )
 
@@ -93,43 +94,33 @@ class OrderChanges(SheetKind):
 
     def _load(self, session: Session, orders: list[str]) -> tuple[dict, dict]:
         """Plain tuples, (status, customer, ship-to, method, hold) per order and
-        (sku, quantity, shipped, status, requested, promised) per line: 100,000 lines load
-        several times faster through the connection than as ORM rows."""
+        (sku, quantity, shipped, status, requested, promised) per line, in one query each:
+        100,000 lines load several times faster through the connection than as ORM rows,
+        and converting whole columns of them (each distinct value once) beats row by row."""
         connection = session.connection()
-        heads: dict[str, tuple] = {}
-        lines: dict[tuple[str, int], tuple] = {}
-        for part in chunked(sorted(set(orders)), 5000):
-            heads.update(
-                (row[0], row[1:])
-                for row in _fetch(
-                    connection,
-                    select(
-                        Order.number,
-                        Order.status,
-                        Order.customer_number,
-                        Order.ship_to_code,
-                        Order.ship_method,
-                        Order.on_hold,
-                    ).where(Order.number.in_(part)),
-                )
-            )
-            lines.update(
-                ((order, number), (sku, _qty(qty), _qty(shipped), status, _day(asked), _day(due)))
-                for order, number, sku, qty, shipped, status, asked, due in _fetch(
-                    connection,
-                    select(
-                        OrderLine.order_number,
-                        OrderLine.line_no,
-                        OrderLine.sku,
-                        raw(OrderLine.quantity),
-                        raw(OrderLine.quantity_shipped),
-                        OrderLine.status,
-                        raw(OrderLine.requested_date),
-                        raw(OrderLine.promised_date),
-                    ).where(OrderLine.order_number.in_(part)),
-                )
-            )
-        return heads, lines
+        wanted = sorted(set(orders))
+        head_columns = (Order.status, Order.customer_number, Order.ship_to_code)
+        heads_query = select(Order.number, *head_columns, Order.ship_method, Order.on_hold)
+        heads = {
+            row[0]: row[1:]
+            for row in _fetch(connection, heads_query.where(among(session, Order.number, wanted)))
+        }
+        lines_query = select(
+            OrderLine.order_number,
+            OrderLine.line_no,
+            OrderLine.sku,
+            raw(OrderLine.quantity),
+            raw(OrderLine.quantity_shipped),
+            OrderLine.status,
+            raw(OrderLine.requested_date),
+            raw(OrderLine.promised_date),
+        ).where(among(session, OrderLine.order_number, sorted(heads)))
+        rows = _fetch(connection, lines_query) if heads else []
+        if not rows:
+            return heads, {}
+        order, number, sku, qty, shipped, status, asked, due = zip(*rows, strict=True)
+        values = zip(sku, _qtys(qty), _qtys(shipped), status, _days(asked), _days(due), strict=True)
+        return heads, dict(zip(zip(order, number, strict=True), values, strict=True))
 
     def current(self, session: Session, rows: list[dict[str, Any]]) -> list[dict | None]:
         heads, lines = self._load(session, [row["order"] for row in rows])
@@ -290,6 +281,19 @@ def raw(column: Any) -> Any:
     """The driver's value, without SQLAlchemy's per-row conversion (slow on SQLite: dates
     come back as text, numbers as floats); _day and _qty convert them for both stores."""
     return type_coerce(column, NullType())
+
+
+def _days(values: tuple) -> list[date | None]:
+    days = {value: _day(value) for value in set(values)}
+    return list(map(days.__getitem__, values))
+
+
+def _qtys(values: tuple) -> list[Decimal]:
+    """_qty of each; 10 and 10.0 are one dict key, so mixed ints and floats go one by one."""
+    if {int, float} <= set(map(type, values)):
+        return list(map(_qty, values))
+    quantities = {value: _qty(value) for value in set(values)}
+    return list(map(quantities.__getitem__, values))
 
 
 def _day(value: Any) -> date | None:

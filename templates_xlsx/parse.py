@@ -1,8 +1,11 @@
 """Run the parse child and read back its result: limits, timeout, and a refusal per failure.
 
-The child's stderr is captured and logged at debug level, never shown. Its pickle is read
-with an unpickler that builds nothing but plain values and dates, so even a subverted child
-cannot make this process run code.
+`start_parse` starts the child and returns at once, so the caller can run the safety
+pre-check's ZIP scan while the child reads (the child is limited and sandboxed either way);
+a refused scan cancels the job and its refusal is the one reported. The child's stderr is
+captured and logged at debug level, never shown. Its pickle is read with an unpickler that
+builds nothing but plain values and dates, so even a subverted child cannot make this
+process run code.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import time
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,33 +56,72 @@ class _PlainUnpickler(pickle.Unpickler):
 
 
 def parse_in_child(path: Path, sheet: str, marker: str, limits: Limits) -> ParsedSheet:
-    command = [
-        sys.executable,
-        "-I",
-        str(CHILD),
-        str(path),
-        sheet,
-        marker,
-        str(limits.parse_timeout_seconds),
-        str(limits.parse_memory_mb),
-    ]
-    try:
-        done = subprocess.run(
+    with start_parse(path, sheet, marker, limits) as job:
+        return job.result()
+
+
+def start_parse(path: Path, sheet: str, marker: str, limits: Limits) -> ParseJob:
+    """Start the parse child now; use as a context manager so it is always reaped."""
+    return ParseJob(path, sheet, marker, limits)
+
+
+class ParseJob:
+    """One running parse child: result() waits for it, cancel() ends it."""
+
+    def __init__(self, path: Path, sheet: str, marker: str, limits: Limits) -> None:
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.parse_timeout_seconds
+        command = [
+            sys.executable,
+            "-I",
+            str(CHILD),
+            str(path),
+            sheet,
+            marker,
+            str(limits.parse_timeout_seconds),
+            str(limits.parse_memory_mb),
+        ]
+        self.process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env=CHILD_ENV,  # none of our settings or secrets reach the process that parses
-            timeout=limits.parse_timeout_seconds + 5,
-            check=False,
         )
-    except subprocess.TimeoutExpired as exc:
-        raise _timeout(limits) from exc
-    if done.stderr:
-        log.debug("parse child stderr: %s", done.stderr[-2000:].decode("utf-8", "replace"))
-    if done.returncode != 0:
-        raise _died(done.returncode, limits)
+
+    def __enter__(self) -> ParseJob:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.cancel()
+
+    def cancel(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.communicate()
+
+    def result(self) -> ParsedSheet:
+        try:
+            # the child's own alarm ends it at the deadline; a slow pre-check still leaves
+            # time to read what a finished child wrote
+            stdout, stderr = self.process.communicate(
+                timeout=max(5.0, self.deadline - time.monotonic())
+            )
+        except subprocess.TimeoutExpired as exc:
+            self.cancel()
+            raise _timeout(self.limits) from exc
+        if stderr:
+            log.debug("parse child stderr: %s", stderr[-2000:].decode("utf-8", "replace"))
+        if self.process.returncode != 0:
+            raise _died(self.process.returncode, self.limits)
+        return _parsed(stdout)
+
+
+def _parsed(stdout: bytes) -> ParsedSheet:
     try:
-        result = _PlainUnpickler(io.BytesIO(done.stdout)).load()
+        result = _PlainUnpickler(io.BytesIO(stdout)).load()
+        if result.get("ok"):
+            columns = [decode(column) for column in result["columns"]]
     except Exception as exc:  # noqa: BLE001 - any damage to the result is a failed parse
         raise Refused("parse_failed", "The workbook could not be read.") from exc
     if not result.get("ok"):
@@ -88,7 +131,7 @@ def parse_in_child(path: Path, sheet: str, marker: str, limits: Limits) -> Parse
         sheet=result["sheet"],
         sheets=result["sheets"],
         header=result["header"],
-        columns=[decode(column) for column in result["columns"]],
+        columns=columns,
         row_numbers=result["row_numbers"],
         merged=result["merged"],
         marker=result["marker"],
@@ -108,7 +151,8 @@ def decode(encoded: tuple[str, Any]) -> list[Any]:
     if kind == "date":
         ordinals = array("q")
         ordinals.frombytes(payload)
-        return [datetime.date.fromordinal(v) if v else "" for v in ordinals.tolist()]
+        days = {v: datetime.date.fromordinal(v) if v else "" for v in set(ordinals)}
+        return list(map(days.__getitem__, ordinals))
     return list(payload)
 
 

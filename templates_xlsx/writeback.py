@@ -5,10 +5,20 @@ Values, number formats (so leading zeros and dates), data validations and the te
 marker are kept, so the corrected file can be uploaded again (the Status and Message
 columns are ignored then). openpyxl does not carry charts or images over; for a file that had
 them, the Errors sheet says so.
+
+openpyxl holds the whole workbook in memory (about 1 GB for 100,000 rows), so it runs in a
+child process with memory, time and file-size limits (writeback_child.py), as the parser
+does; a write that runs past them is refused with ResultsWriteError.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import logging
+import signal
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,11 +33,27 @@ from templates_xlsx.check import CheckResult
 from templates_xlsx.kind import CellError
 from templates_xlsx.validate import header_key
 
+log = logging.getLogger(__name__)
+CHILD = Path(__file__).with_name("writeback_child.py")
+ROOT = Path(__file__).resolve().parent.parent
+CHILD_ENV = {"LC_ALL": "C.UTF-8"}
+WRITE_TIMEOUT_SECONDS = 300
+WRITE_MEMORY_MB = 3072
+WRITE_MAX_BYTES = 1 << 30
 ERRORS_SHEET = "Errors"
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 OK_FILL = PatternFill("solid", fgColor="C6EFCE")
 AUTHOR = "Orderbridge"
 DROPPED = ("xl/charts/", "xl/drawings/", "xl/media/", "xl/pivotTables/")
+
+
+class ResultsWriteError(Exception):
+    """The results workbook could not be written within the limits; message says what to do."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
 
 
 def write_results(
@@ -37,7 +63,74 @@ def write_results(
     outcomes: dict[int, tuple[str, str]] | None = None,
 ) -> Path:
     """Write OUT from SOURCE and the check; `outcomes` (Excel row -> status, message) lets the
-    posting job report per-row results later, otherwise rows are ok or error."""
+    posting job report per-row results later, otherwise rows are ok or error. openpyxl runs
+    in a limited child process; raises ResultsWriteError when it runs past the limits."""
+    if result.sheet is None or result.status == "refused":
+        raise ValueError("a refused workbook has no results to write back")
+    fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+    fields.pop("table")  # the child needs the errors, not the validated values
+    fields["errors"] = [dataclasses.asdict(error) for error in result.errors]
+    job = {
+        "source": str(source),
+        "out": str(out),
+        "result": fields,
+        "outcomes": [[row, *outcome] for row, outcome in (outcomes or {}).items()],
+    }
+    limits = [str(WRITE_TIMEOUT_SECONDS), str(WRITE_MEMORY_MB), str(WRITE_MAX_BYTES)]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", str(CHILD), str(ROOT), *limits],
+            input=json.dumps(job).encode(),
+            capture_output=True,
+            env=CHILD_ENV,
+            timeout=WRITE_TIMEOUT_SECONDS + 5,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out.unlink(missing_ok=True)
+        raise _write_refused("timeout") from exc
+    if done.stderr:
+        log.debug("write-back child stderr: %s", done.stderr[-2000:].decode("utf-8", "replace"))
+    try:
+        reply = json.loads(done.stdout) if done.returncode == 0 else {}
+    except ValueError:
+        reply = {}
+    if reply.get("ok"):
+        log.debug("write-back child peak memory %s kB", reply.get("peak_kb"))
+        return out
+    log.warning("write-back child failed (exit %s): %s", done.returncode, reply)
+    out.unlink(missing_ok=True)  # a child stopped mid-save leaves a broken file
+    if -done.returncode in (signal.SIGALRM, signal.SIGXCPU, signal.SIGKILL):
+        raise _write_refused("timeout")
+    if done.returncode or reply.get("out_of_room"):
+        raise _write_refused("too_large")  # a crash under the limits, or SIGXFSZ
+    raise ResultsWriteError(
+        "write_failed", "The results workbook could not be written; the problem has been logged."
+    )
+
+
+def _write_refused(reason: str) -> ResultsWriteError:
+    if reason == "timeout":
+        return ResultsWriteError(
+            "timeout",
+            f"Writing the results workbook took longer than {WRITE_TIMEOUT_SECONDS} seconds; "
+            "split the upload into smaller workbooks.",
+        )
+    return ResultsWriteError(
+        "too_large",
+        "The results workbook could not be written within the limits for results workbooks "
+        f"({WRITE_MEMORY_MB} MB of memory, {WRITE_MAX_BYTES >> 20} MB of file); split the "
+        "upload into smaller workbooks.",
+    )
+
+
+def write_results_here(
+    source: Path,
+    result: CheckResult,
+    out: Path,
+    outcomes: dict[int, tuple[str, str]] | None = None,
+) -> Path:
+    """write_results in this process (what the write-back child runs)."""
     if result.sheet is None or result.status == "refused":
         raise ValueError("a refused workbook has no results to write back")
     workbook = load_workbook(source)

@@ -5,6 +5,7 @@ agree on every cell."""
 from __future__ import annotations
 
 import json
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,11 +15,17 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from templates_xlsx import KINDS, parse
-from templates_xlsx.check import check_upload
+from templates_xlsx import KINDS, parse, writeback
+from templates_xlsx.check import CheckResult, check_upload
 from templates_xlsx.safety import Limits, Refused
 from templates_xlsx.validate import SheetValidator
-from tests.templates_xlsx.workbooks import sheet_xml, with_sheet, workbook_bytes, write
+from tests.templates_xlsx.workbooks import (
+    ORDER_ROW,
+    sheet_xml,
+    with_sheet,
+    workbook_bytes,
+    write,
+)
 
 PRODUCERS = ("xlsx", "xlsm", "xlsb", "xls", "ods")
 
@@ -69,6 +76,39 @@ def test_a_child_result_cannot_smuggle_objects(tmp_path, monkeypatch):
     with pytest.raises(Refused) as refused:
         parse.parse_in_child(tmp_path / "x.xlsx", "s", "m", limits())
     assert refused.value.reason == "parse_failed"
+
+
+def _checked(tmp_path: Path) -> tuple[Path, CheckResult]:
+    source = write(tmp_path, "in.xlsx", workbook_bytes("order_changes", [ORDER_ROW]))
+    return source, CheckResult("order_changes", "valid", sheet="order_changes", rows=1)
+
+
+def test_the_results_workbook_is_written_by_a_limited_child(tmp_path):
+    source, result = _checked(tmp_path)
+    out = writeback.write_results(source, result, tmp_path / "out" / "results.xlsx")
+    assert out.exists() and zipfile.is_zipfile(out)
+
+
+def test_a_results_write_past_the_memory_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(writeback, "WRITE_MEMORY_MB", 64)
+    source, result = _checked(tmp_path)
+    with pytest.raises(writeback.ResultsWriteError) as refused:
+        writeback.write_results(source, result, tmp_path / "out.xlsx")
+    assert refused.value.reason == "too_large"
+    assert "64 MB of memory" in refused.value.message
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_runaway_results_write_is_stopped_by_its_time_limit(tmp_path, monkeypatch):
+    runaway = tmp_path / "runaway.py"
+    runaway.write_text("import signal\nsignal.alarm(1)\nwhile True:\n    pass\n")
+    monkeypatch.setattr(writeback, "CHILD", runaway)
+    monkeypatch.setattr(writeback, "WRITE_TIMEOUT_SECONDS", 1)
+    source, result = _checked(tmp_path)
+    with pytest.raises(writeback.ResultsWriteError) as refused:
+        writeback.write_results(source, result, tmp_path / "out.xlsx")
+    assert refused.value.reason == "timeout"
+    assert "longer than 1 seconds" in refused.value.message
 
 
 def _reference_files(reference: Path) -> list[Path]:
@@ -131,3 +171,15 @@ def test_the_column_pass_and_marshmallow_flag_the_same_cells(name, data):
         except ValidationError as exc:
             expected |= {(number, field) for field in exc.messages}
     assert flagged == expected
+
+
+def test_equal_cells_of_other_types_convert_on_their_own():
+    """The column pass converts each distinct float once; 1 == 1.0 == True and 0.0 == -0.0
+    share a dict key, so they must not share an answer."""
+    quantity = dict(KINDS["order_changes"].fields)["quantity"]
+    line = dict(KINDS["order_changes"].fields)["line"]
+    values, codes = quantity.convert_column([1.0, True, -0.0, 0.0, 2.5, 2.5, ""])
+    assert codes == {1: "bad_type"}
+    assert [str(v) for v in values] == ["1.0", "None", "-0.0", "0.0", "2.5", "2.5", "None"]
+    values, codes = line.convert_column([3.0, 3.5, True, 3.0, "4"])
+    assert values == [3, None, None, 3, 4] and codes == {1: "bad_type", 2: "bad_type"}
