@@ -261,8 +261,11 @@ class Runner:
                 )
             )
 
-    def _claim(self, item_id: int) -> WorkItem | None:
-        """Compare-and-set claim: pending, or claimed by a holder that is dead or expired."""
+    def _claim(self, item_id: int) -> tuple[WorkItem, bool] | None:
+        """Compare-and-set claim: pending, or claimed by a holder that is dead or expired.
+
+        Returns the item as it was before the claim, and whether its last holder died while
+        carrying it out (the only case in which the job is asked to confirm a landed write)."""
         now = utcnow()
         with session_scope(self.url) as session:
             item = session.get(WorkItem, item_id)
@@ -276,8 +279,10 @@ class Runner:
                 )
             ):
                 return None
+            interrupted = item.status == "claimed"
             taken = session.execute(
                 update(WorkItem)
+                .execution_options(synchronize_session=False)
                 .where(
                     WorkItem.id == item_id,
                     WorkItem.status == item.status,
@@ -291,7 +296,7 @@ class Runner:
                     updated_at=now,
                 )
             ).rowcount
-            return item if taken == 1 else None
+            return (item, interrupted) if taken == 1 else None
 
     def _carry_out(
         self, job: Job, ctx: RunContext, stats: dict[str, int], heartbeat: _Heartbeat
@@ -303,11 +308,11 @@ class Runner:
             reason = job.throttled()
             if reason:
                 return "skipped", f"paused before the quota runs out: {reason}"
-            item = self._claim(item_id)
-            if item is None:
+            claimed = self._claim(item_id)
+            if claimed is None:
                 continue
+            item, interrupted = claimed
             try:
-                interrupted = item.status == "claimed"  # its last holder died mid-item
                 if not (interrupted and job.confirm(ctx, item.business_key, item.payload)):
                     job.perform(ctx, item.business_key, item.payload)
             except RecordRejectedError as exc:

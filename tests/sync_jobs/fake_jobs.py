@@ -36,6 +36,8 @@ class FakeJob(Job):
         return self.spec.get("throttled")
 
     def confirm(self, ctx: RunContext, business_key: str, payload: Any) -> bool:
+        with open(self.settings.data_path / "fake_job.confirms", "a") as handle:
+            handle.write(f"{business_key}\n")
         return business_key in written(self.settings.data_path)
 
     def perform(self, ctx: RunContext, business_key: str, payload: Any) -> None:

@@ -46,6 +46,8 @@ def test_items_already_done_are_not_done_again(settings):
     run_now(settings)
     run_now(settings)
     assert len(fake_jobs.written(settings.data_path)) == 4
+    # Nothing was interrupted, so the job was never asked to confirm a write.
+    assert not (settings.data_path / "fake_job.confirms").exists()
 
 
 def test_a_rejected_record_does_not_stop_the_others(settings):
@@ -136,6 +138,8 @@ def test_a_dead_holders_claims_are_taken_over_at_once(settings):
     assert leases.live_holder(url, "fake_job") is None
     assert run_now(settings).status == "completed"
     assert sorted(fake_jobs.written(settings.data_path)) == ["k000", "k001"]
+    confirms = (settings.data_path / "fake_job.confirms").read_text().split()
+    assert confirms == ["k000"]  # only the item its dead holder was carrying
     statuses = sorted(run.status for run in rows(url, JobRun))
     assert statuses == ["completed", "interrupted"]
 
@@ -177,8 +181,9 @@ def test_two_runners_never_take_the_same_item(settings):
                 [(runners[i % 4], item_id) for i in range(4) for item_id in range(1, 31)],
             )
         )
-    taken = [c for c in claims if c is not None]
+    taken = [c[0] for c in claims if c is not None]
     assert sorted(c.id for c in taken) == list(range(1, 31))
+    assert not any(c[1] for c in claims if c is not None)  # none was left by a dead holder
 
 
 def test_an_exhausted_quota_parks_the_job_instead_of_retrying(settings):
