@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from core.errors import ConfigError
@@ -72,6 +72,18 @@ class Carrier(Protocol):
     def track(self, numbers: Iterable[str]) -> list[Any]: ...
 
     def rate(self, shipment: Any) -> list[Any]: ...
+
+
+def window_end(until: datetime, resolution: timedelta = timedelta(seconds=1)) -> datetime:
+    """The end of a read window rounded up to the time resolution the system keeps.
+
+    Systems keep change times in whole seconds (NetSuite, SAP) or milliseconds (Salesforce);
+    a window ending mid-unit, sent truncated, would miss what changed in that last part
+    until the next run's lookback. Rounding up reads it now; the overlap is harmless because
+    every write downstream is idempotent."""
+    unit = int(resolution.total_seconds() * 1_000_000)
+    micros = until.microsecond % unit
+    return until if not micros else until + timedelta(microseconds=unit - micros)
 
 
 # system -> "module:factory"; the factory takes the Settings and returns a connector.

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors.base import CheckResult, WriteResult
+from connectors.base import CheckResult, WriteResult, window_end
 from connectors.netsuite import records, wsdl
 from connectors.netsuite.auth import Credentials, realm
 from connectors.netsuite.client import NetSuiteClient
@@ -193,7 +193,7 @@ class NetSuiteConnector:
             "lastModifiedDate": {
                 "operator": "within",
                 "searchValue": since - self.config.lookback,
-                "searchValue2": until,
+                "searchValue2": window_end(until),  # lastModifiedDate is whole seconds
             }
         }
         if entity.record_type:

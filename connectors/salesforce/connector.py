@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.base import CheckResult, WriteResult
+from connectors.base import CheckResult, WriteResult, window_end
 from connectors.salesforce import records as r
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.options import KEY, SalesforceOptions, options_from_settings
@@ -145,7 +145,7 @@ class SalesforceConnector:
             select=select,
             sobject=spec.sobject,
             since=since,
-            until=until,
+            until=window_end(until),  # SOQL datetime literals carry whole seconds
             account_type=spec.account_type,
         )
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectors.base import CheckResult, WriteResult
+from connectors.base import CheckResult, WriteResult, window_end
 from connectors.sap import records
 from connectors.sap.client import SYSTEM, SapClient
 from core.errors import ConfigError, OrderbridgeError, RecordRejectedError, TransientError
@@ -162,10 +162,7 @@ class SapConnector:
 
     def read_changed(self, entity: str, since: datetime, until: datetime) -> Iterator[Any]:
         """Records of the entity changed in [since, until), oldest first, page by page."""
-        # SAP timestamps are whole seconds: round the end up, or a record changed in the last
-        # partial second of the window would be missed until the next run's lookback.
-        if until.microsecond:
-            until = until.replace(microsecond=0) + timedelta(seconds=1)
+        until = window_end(until)  # SAP timestamps are whole seconds
         selection = {
             "CHANGED_FROM": records.sap_timestamp(since),
             "CHANGED_TO": records.sap_timestamp(until),

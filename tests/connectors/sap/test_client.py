@@ -170,23 +170,3 @@ def test_upsert_maps_bapi_return_messages_per_record(client):
     assert ok.ok and ok.their_id == "0010000007" and ok.warnings == ["Date moved [V1/555]"]
     assert not refused.ok and refused.code == "V4/219" and "Not changed" in refused.message
     assert connector.api_calls == 3
-
-
-def test_a_window_ending_mid_second_still_reads_what_changed_in_that_second():
-    from datetime import datetime, timezone
-
-    from connectors.sap.connector import SapConnector
-
-    seen = {}
-
-    class Probe(SapConnector):
-        def __init__(self) -> None:
-            pass
-
-        def _pages(self, entity, selection):
-            seen.update(selection)
-            return iter(())
-
-    until = datetime(2026, 11, 26, 10, 33, 5, 200000, tzinfo=timezone.utc)
-    list(Probe().read_changed("item", until.replace(second=0), until))
-    assert str(seen["CHANGED_TO"]) == "20261126103306"
