@@ -47,6 +47,15 @@ SCHEDULE: dict[str, JobSpec] = {
             urgency="normal",
             lookback="10m",
         ),
+        JobSpec(
+            "sync_orders",
+            "sync_jobs.sync_orders:SyncOrders",
+            "Activated Salesforce orders to ERP sales orders, checked against master data; the "
+            "ERP's number, status and errors written back to Salesforce.",
+            every="2m",
+            urgency="normal",
+            lookback="5m",
+        ),
     )
 }
 
