@@ -770,12 +770,15 @@ ORDER_CASES = {
 }
 
 
-def _available(world: World) -> dict[str, int]:
-    """Best stock a single warehouse has of each SKU (on hand less allocated)."""
+def _available(world: World) -> tuple[dict[str, int], dict[str, int]]:
+    """Stock of each SKU (on hand less allocated): the most in one warehouse, and in all."""
     best: dict[str, int] = {}
+    total: dict[str, int] = {}
     for level in world.inventory:
-        best[level.sku] = max(best.get(level.sku, 0), level.on_hand - level.allocated)
-    return best
+        free = level.on_hand - level.allocated
+        best[level.sku] = max(best.get(level.sku, 0), free)
+        total[level.sku] = total.get(level.sku, 0) + free
+    return best, total
 
 
 def _plant_order_cases(seed: int, world: World) -> tuple[tuple[Order, ...], dict]:
@@ -787,14 +790,15 @@ def _plant_order_cases(seed: int, world: World) -> tuple[tuple[Order, ...], dict
     rng = random.Random(f"order-cases:{seed}")
     released = [o for o in world.orders if o.status in ("booked", "partially_shipped")]
     busy = {ln.sku for o in released for ln in o.lines}
-    best = _available(world)
+    best, total = _available(world)
     plain = [
         i
         for i in world.items
         if i.is_active and not (i.drop_ship or i.is_kit) and i.sku not in busy
     ]
     stocked = [i for i in plain if best.get(i.sku, 0) >= 60]
-    short = [i for i in plain if 0 < best.get(i.sku, 0) < 60] or stocked
+    # Short even after every warehouse gave what it has: a backorder that stays open.
+    short = [i for i in plain if 0 < best.get(i.sku, 0) < total.get(i.sku, 0) < 80] or stocked
     drop_ship = [i for i in world.items if i.is_active and i.drop_ship]
     kits = [i for i in world.items if i.is_active and i.is_kit]
     customers = [c for c in world.customers if c.is_active]
@@ -808,7 +812,7 @@ def _plant_order_cases(seed: int, world: World) -> tuple[tuple[Order, ...], dict
             lines = [(i.sku, i.uom, rng.choice((1, 2, 3, 5, 10))) for i in picks]
             if case == "short_of_stock":
                 item = rng.choice(short)
-                lines = [(item.sku, item.uom, best[item.sku] + rng.randint(5, 15))]
+                lines = [(item.sku, item.uom, total[item.sku] + rng.randint(5, 15))]
             elif case == "drop_ship_line" and drop_ship:
                 item = rng.choice(drop_ship)
                 lines.append((item.sku, item.uom, rng.choice((1, 2, 5))))

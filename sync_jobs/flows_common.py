@@ -163,3 +163,59 @@ def close_exception(session: Session, kind: str, business_key: str, comment: str
     if row is not None:
         row.status, row.resolved_at, row.resolved_by = "resolved", utcnow(), "system"
         row.comment = comment
+
+
+def is_kit(item: m.Item | None) -> bool:
+    """A kit ships whole; the 3PL builds it from its components when it packs."""
+    return item is not None and (item.kit or item.uom == "KIT")
+
+
+def ship_to_address(session: Session, customer_number: str, code: str) -> rec.Address | None:
+    row = session.scalars(
+        select(m.ShipTo).filter_by(customer_number=customer_number, code=code)
+    ).first()
+    if row is None:
+        return None
+    return rec.Address(
+        name=row.name,
+        lines=tuple(x for x in (row.line1, row.line2) if x),
+        city=row.city,
+        state=row.state,
+        postal_code=row.postal_code,
+        country=row.country,
+        contact=row.contact,
+    )
+
+
+def stock_by_warehouse(rows: Any) -> dict[str, dict[str, Decimal]]:
+    """Availability rows as {warehouse: {sku: available}}."""
+    stock: dict[str, dict[str, Decimal]] = {}
+    for row in rows:
+        stock.setdefault(row.location, {})[row.sku] = Decimal(row.available)
+    return stock
+
+
+def choose_warehouse(
+    needs: dict[str, Decimal], stock: dict[str, dict[str, Decimal]], preference: tuple[str, ...]
+) -> str | None:
+    """The warehouse that fills most lines in full, then ships most units; ties go to the
+    earlier in `preference`. None when no warehouse is known."""
+    known = list(preference) + sorted(w for w in stock if w not in preference)
+    if not known:
+        return None
+
+    def score(warehouse: str) -> tuple[int, Decimal, int]:
+        have = stock.get(warehouse, {})
+        full = sum(1 for sku, qty in needs.items() if have.get(sku, Decimal(0)) >= qty)
+        units = sum(
+            (min(qty, max(have.get(sku, Decimal(0)), Decimal(0))) for sku, qty in needs.items()),
+            Decimal(0),
+        )
+        return full, units, -known.index(warehouse)
+
+    return max(known, key=score)
+
+
+def whole(value: Decimal) -> Decimal:
+    """Whole units: the 3PL ships whole numbers."""
+    return Decimal(int(value))
