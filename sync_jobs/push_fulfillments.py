@@ -108,6 +108,8 @@ class PushFulfillments(Job):
         held = self.tpl.get_order(request["reference"])
         if held is None:
             return False
+        with session_scope(self.url) as session:
+            bind(session, "fulfilment", TPL, request["reference"], str(held.get("id") or ""))
         sent = {int(x["line_no"]): Decimal(str(x["quantity"])) for x in held["lines"]}
         shipping = {no: sent.get(no, ZERO) for no in lines}
         self._settle(business_key, lines, shipping, str(held["warehouse"]))
