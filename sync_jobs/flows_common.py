@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import records as rec
+from core.errors import TransientError
 from core.store import models as m
 from sync_jobs.leases import utcnow
 
@@ -219,3 +220,17 @@ def choose_warehouse(
 def whole(value: Decimal) -> Decimal:
     """Whole units: the 3PL ships whole numbers."""
     return Decimal(int(value))
+
+
+def require_master_data(session: Session, system: str, ship_tos: bool) -> None:
+    """Stop the run, keeping its watermark, until pull_master_data has filled the store:
+    judging orders against an empty item master or ship-to list would reject every one.
+    `ship_tos`: whether the ERP has ship-tos of their own to pull (SAP's are partners)."""
+    needed = [(m.Item, "item master")] + ([(m.ShipTo, "ship-to list")] if ship_tos else [])
+    for model, what in needed:
+        if session.scalars(select(model.id).limit(1)).first() is None:
+            raise TransientError(
+                f"the store has no {what} yet",
+                system=system,
+                hint="pull_master_data fills it; this job goes on after its first run",
+            )

@@ -38,6 +38,7 @@ from sync_jobs.flows_common import (
     open_exception,
     order_payload,
     our_number,
+    require_master_data,
     ship_to_address,
     stock_by_warehouse,
     version_of,
@@ -61,6 +62,8 @@ class PushFulfillments(Job):
         self.tpl = get_connector(TPL, settings)
 
     def plan(self, ctx: RunContext) -> Iterable[ItemSpec]:
+        with session_scope(self.url) as session:
+            require_master_data(session, self.erp_system, "ship_to" in self.erp.reads)
         for erp_order in self.erp.read_changed("order", ctx.window_start, ctx.window_end):
             if erp_order.status not in RELEASED or erp_order.on_hold:
                 continue

@@ -38,6 +38,7 @@ from sync_jobs.flows_common import (
     flow_settings,
     order_payload,
     our_number,
+    require_master_data,
     version_of,
 )
 from sync_jobs.leases import utcnow
@@ -66,13 +67,7 @@ class SyncOrders(Job):
 
     def plan(self, ctx: RunContext) -> Iterable[ItemSpec]:
         with session_scope(self.url) as session:
-            if session.scalars(select(m.Item.id).limit(1)).first() is None:
-                # Judging orders against an empty item master would reject every one of them.
-                raise TransientError(
-                    "the store has no item master yet",
-                    system=self.erp_system,
-                    hint="pull_master_data fills it; this job goes on after its first run",
-                )
+            require_master_data(session, self.erp_system, "ship_to" in self.erp.reads)
         for order in self.sf.read_changed("order", ctx.window_start, ctx.window_end):
             if order.status != "open":  # only Activated orders go to the ERP
                 continue

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from connectors import get_connector
 from core.retry import breaker_for
 from core.store import models as m
 from core.store import session_scope
@@ -194,3 +195,21 @@ def test_a_3pl_outage_keeps_the_push_watermark_and_the_retry_sends_once(flows: F
     assert flows.stats(TPL)["duplicates"]["order"] == 0
     for number in flows.world.planted["new_order"]:
         assert held(flows, number) is not None
+
+
+def test_the_3pl_ships_by_itself_what_waited_long_enough(pushed: Flows) -> None:
+    pushed.state.meta_set(TPL, "ship_after_seconds", 0)  # as `make run` sees it a minute later
+    assert pushed.run("pull_shipments").status == "completed"  # the read makes it ship
+    outcome = pushed.run("pull_shipments")  # and the next run reads what shipped since
+    assert outcome.status == "completed"
+    new = pushed.world.planted["new_order"][0]
+    assert {row.status for row in pushed.rows(m.OrderLine, order_number=new)} == {"shipped"}
+
+
+def test_connectors_read_back_what_was_written_by_our_keys(pushed: Flows) -> None:
+    new = pushed.world.planted["new_order"][0]
+    (order,) = get_connector("netsuite", pushed.settings).read("order", [f"SF-{new}", "nope"])
+    assert order.external_id == f"SF-{new}" and order.number == new
+    threepl = get_connector(TPL, pushed.settings)
+    assert threepl.get_order(f"OB-{new}-F1")["status"] == "received"
+    assert threepl.get_order("OB-nothing-F1") is None
