@@ -26,7 +26,7 @@ from core import records as rec
 from core.errors import RecordRejectedError, TransientError
 from core.store import models as m
 from core.store import session_scope
-from core.store.opcopy import upsert, upsert_order
+from core.store.opcopy import set_line_progress, upsert, upsert_order
 from sync_jobs import get_spec
 from sync_jobs.base import ItemSpec, Job, RunContext
 from sync_jobs.flows_common import (
@@ -101,7 +101,7 @@ class SyncOrders(Job):
         assert isinstance(order, rec.Order)
         found = self._in_erp(order.number)
         if found is not None:
-            self._settle(order, _erp_facts(found))
+            self._settle(order, _erp_facts(found), found.lines)
             return "already in the ERP"
         problems = self._check(order)
         if problems:
@@ -164,12 +164,15 @@ class SyncOrders(Job):
         self._settle(order, facts)
         return f"posted as {facts['number']}"
 
-    def _settle(self, order: rec.Order, erp: dict[str, Any]) -> None:
+    def _settle(
+        self, order: rec.Order, erp: dict[str, Any], erp_lines: Iterable[rec.OrderLine] = ()
+    ) -> None:
         """Write the ERP's answer back to Salesforce, then keep it in the store and id map."""
         self._write_back(order.source_key, number=erp["number"], status=erp["status"])
         stored = replace(order, status=erp["status"], on_hold=erp["on_hold"])
         with session_scope(self.url) as session:
             upsert_order(session, stored, erp_number=erp["number"])
+            _progress_from_erp(session, order.number, erp["status"], erp_lines)
             bind(session, "order", self.erp_system, order.number, erp["number"])
             bind(session, "order", SF, order.number, order.source_key)
 
@@ -353,3 +356,24 @@ def _list_price(
         return None
     best = max(usable, key=lambda e: (e.min_quantity, e.effective_from or EPOCH.date()))
     return best.unit_price
+
+
+def _progress_from_erp(
+    session: Session, number: str, status: str, erp_lines: Iterable[rec.OrderLine]
+) -> None:
+    """An order the ERP already had: its lines' progress there, for the lines still open
+    here (partly shipped lines stay open, so push_fulfillments sends what remains)."""
+    for erp_line in erp_lines:
+        row = session.scalars(
+            select(m.OrderLine).filter_by(order_number=number, line_no=erp_line.line_no)
+        ).first()
+        if row is None or row.status != "open":
+            continue
+        done = erp_line.quantity_shipped
+        if status == "cancelled" or erp_line.status in ("closed", "cancelled"):
+            progress = {"status": "cancelled"}
+        elif done >= row.quantity:
+            progress = {"status": "shipped"}
+        else:
+            progress = {}
+        set_line_progress(session, number, erp_line.line_no, quantity_shipped=done, **progress)
