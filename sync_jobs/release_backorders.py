@@ -35,6 +35,7 @@ from sync_jobs.flows_common import (
     client_reference,
     close_exception,
     flow_settings,
+    open_exception,
     ship_to_address,
     stock_by_warehouse,
     whole,
@@ -149,9 +150,20 @@ class ReleaseBackorders(Job):
                 location=sent["warehouse"],
             )
             bind(session, "fulfilment", TPL, reference, str(held.get("id") or reference))
+            key = f"{line['number']}/{line['line_no']}"
             if left <= 0:
-                close_exception(
-                    session, "backorder", f"{line['number']}/{line['line_no']}", "released"
+                close_exception(session, "backorder", key, "released")
+            else:
+                open_exception(
+                    session,
+                    "backorder",
+                    key,
+                    line["number"],
+                    self.job_id,
+                    f"line {line['line_no']} SKU {line['sku']}: {left} of {line['quantity']:g} "
+                    f"still backordered ({sent['qty']} released from {sent['warehouse']})",
+                    "released as more stock arrives; tell the customer the expected date",
+                    {"sku": line["sku"], "backordered": str(left), "line_no": line["line_no"]},
                 )
         return sent
 

@@ -113,6 +113,8 @@ def test_backorders_take_stock_from_other_warehouses_and_the_rest_waits(pushed: 
     assert outcome.status == "completed", outcome.summary
     row = line(pushed, short, 1)
     assert 0 < row.quantity_backordered < waiting  # another warehouse gave what it had
+    (exception,) = pushed.rows(m.OpsException, business_key=f"{short}/1")
+    assert exception.status == "open" and "still backordered" in exception.message
     released = [r for r in pushed.state.find_records(TPL, "order") if r["client_reference"]
                 .startswith(f"OB-{short}-1R")]  # fmt: skip
     assert len(released) == 1
