@@ -278,6 +278,39 @@ SETTINGS: tuple[Setting, ...] = (
         "days",
         "a shipment not invoiced within this many days is shipped-not-invoiced",
     ),
+    Setting(
+        "flows.price_tolerance_percent",
+        _number,
+        "percent",
+        "sync_orders rejects an order line priced further than this from the price list",
+    ),
+    Setting(
+        "flows.create_missing_customers",
+        _bool,
+        "true | false",
+        "sync_orders creates a customer or ship-to the ERP lacks from its Salesforce account; "
+        "false rejects the order",
+    ),
+    Setting(
+        "flows.warehouses",
+        _text_or_null,
+        "codes, comma-separated",
+        "3PL warehouses in order of preference; push_fulfillments ships an order from the one "
+        "that fills most lines, ties going to the earlier",
+    ),
+    Setting(
+        "flows.backorder_release_rule",
+        _choice("customer_priority,order_date", "order_date"),
+        "customer_priority,order_date | order_date",
+        "the order in which release_backorders gives new stock to backordered lines",
+    ),
+    Setting(
+        "flows.availability_source",
+        _choice("threepl", "erp"),
+        "threepl | erp",
+        "where release_backorders reads availability: the 3PL's inventory or the ERP's "
+        "(as pull_master_data stored it)",
+    ),
     Setting("uploads.max_bytes", _int(1), "bytes", "largest workbook accepted"),
     Setting("uploads.max_rows", _int(1), "number", "most data rows in one workbook"),
     Setting("uploads.parse_timeout_seconds", _int(1), "seconds", "time limit of the parse child"),

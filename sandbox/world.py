@@ -320,6 +320,8 @@ class World:
     shipments: tuple[Shipment, ...]
     invoices: tuple[Invoice, ...]
     planted: dict[str, tuple[str, ...]]  # planted case -> order numbers carrying it
+    # Orders activated in Salesforce since the last sync: in Salesforce only, not yet in any ERP.
+    incoming_orders: tuple[Order, ...] = ()
 
     @cached_property
     def _index(self) -> dict[str, dict[str, object]]:
@@ -327,7 +329,7 @@ class World:
             "customer": {c.code: c for c in self.customers},
             "ship_to": {s.code: s for s in self.ship_tos},
             "item": {i.sku: i for i in self.items},
-            "order": {o.number: o for o in self.orders},
+            "order": {o.number: o for o in self.orders + self.incoming_orders},
             "shipment": {s.tracking_number: s for s in self.shipments},
         }
 
@@ -748,13 +750,15 @@ def build_world(seed: int, today: date) -> World:
     orders, shipments, invoices = _plant_discrepancies(
         seed, master, orders, shipments, invoices, planted
     )
-    return replace(
+    world = replace(
         master,
         orders=tuple(orders),
         shipments=tuple(shipments),
         invoices=tuple(invoices),
         planted=planted,
     )
+    incoming, order_cases = _plant_order_cases(seed, world)
+    return replace(world, incoming_orders=incoming, planted={**planted, **order_cases})
 
 
 # -- planted exceptions and reconciliation discrepancies (track_shipments, sync_invoices,
@@ -945,3 +949,102 @@ def _plant_discrepancies(
         new_shipments,
         [invoice_of[i.order_number] for i in invoices],
     )
+
+
+# -- planted cases of the outbound order flows (sync_orders, push_fulfillments, ...) ----------
+
+# case -> how many incoming orders carry it; "new_order" are clean orders that flow end to end.
+ORDER_CASES = {
+    "new_order": 3,
+    "unknown_sku": 1,
+    "price_outside_tolerance": 1,
+    "short_of_stock": 1,
+    "drop_ship_line": 1,
+    "kit_line": 1,
+}
+
+
+def _available(world: World) -> tuple[dict[str, int], dict[str, int]]:
+    """Stock of each SKU (on hand less allocated): the most in one warehouse, and in all."""
+    best: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for level in world.inventory:
+        free = level.on_hand - level.allocated
+        best[level.sku] = max(best.get(level.sku, 0), free)
+        total[level.sku] = total.get(level.sku, 0) + free
+    return best, total
+
+
+def _plant_order_cases(seed: int, world: World) -> tuple[tuple[Order, ...], dict]:
+    """New orders activated in Salesforce and not yet in the ERP, each carrying one case.
+
+    A generator of its own (not the world's) so the rest of the world stays as it was. Items
+    of released legacy orders are avoided so their stock is this case's alone.
+    """
+    rng = random.Random(f"order-cases:{seed}")
+    released = [o for o in world.orders if o.status in ("booked", "partially_shipped")]
+    busy = {ln.sku for o in released for ln in o.lines}
+    best, total = _available(world)
+    plain = [
+        i
+        for i in world.items
+        if i.is_active and not (i.drop_ship or i.is_kit) and i.sku not in busy
+    ]
+    stocked = [i for i in plain if best.get(i.sku, 0) >= 60]
+    # Short even after every warehouse gave what it has: a backorder that stays open.
+    short = [i for i in plain if 0 < best.get(i.sku, 0) < total.get(i.sku, 0) < 80] or stocked
+    drop_ship = [i for i in world.items if i.is_active and i.drop_ship]
+    kits = [i for i in world.items if i.is_active and i.is_kit]
+    customers = [c for c in world.customers if c.is_active]
+    number = max(int(o.number) for o in world.orders)
+    orders, planted = [], {}
+    for case, count in ORDER_CASES.items():
+        for _ in range(count):
+            number += 1
+            customer = rng.choice(customers)
+            picks = rng.sample(stocked, 2 if case in ("new_order", "unknown_sku") else 1)
+            lines = [(i.sku, i.uom, rng.choice((1, 2, 3, 5, 10))) for i in picks]
+            if case == "short_of_stock":
+                item = rng.choice(short)
+                lines = [(item.sku, item.uom, total[item.sku] + rng.randint(5, 15))]
+            elif case == "drop_ship_line" and drop_ship:
+                item = rng.choice(drop_ship)
+                lines.append((item.sku, item.uom, rng.choice((1, 2, 5))))
+            elif case == "kit_line" and kits:
+                item = rng.choice(kits)
+                lines.append((item.sku, item.uom, rng.choice((1, 2))))
+            order_lines = []
+            for line_no, (sku, uom, qty) in enumerate(lines, start=1):
+                known = sku in {i.sku for i in world.items}
+                price = (
+                    world.price(sku, customer.price_level, customer.currency, qty)
+                    if known
+                    else Decimal("19.99")
+                )
+                if case == "price_outside_tolerance" and line_no == 1:
+                    price = _money(price * Decimal("1.15"))
+                order_lines.append(OrderLine(line_no, sku, qty, uom, price))
+            if case == "unknown_sku":
+                unknown = f"9{rng.randrange(10000):04d}"
+                while unknown in {i.sku for i in world.items}:
+                    unknown = f"9{rng.randrange(10000):04d}"
+                order_lines[-1] = OrderLine(len(order_lines), unknown, 2, "EA", Decimal("19.99"))
+            ordered_at = _at(world.today, 0) - timedelta(hours=rng.randint(1, 20))
+            own = [s for s in world.ship_tos if s.customer_code == customer.code]
+            orders.append(
+                Order(
+                    number=f"{number:08d}",
+                    customer_code=customer.code,
+                    ship_to_code=rng.choice(own).code,
+                    currency=customer.currency,
+                    po_number=f"PO-{rng.randrange(10000, 99999)}",
+                    ordered_at=ordered_at,
+                    requested_date=world.today + timedelta(days=rng.randint(3, 10)),
+                    status="booked",
+                    source="salesforce",
+                    lines=tuple(order_lines),
+                )
+            )
+            planted[case] = planted.get(case, ()) + (f"{number:08d}",)
+    planted["erp_status_change"] = tuple(o.number for o in world.orders if o.status == "cancelled")
+    return tuple(orders), planted

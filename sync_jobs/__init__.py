@@ -72,6 +72,40 @@ SCHEDULE: dict[str, JobSpec] = {
             every="1h",
             urgency="background",
         ),
+        JobSpec(
+            "sync_orders",
+            "sync_jobs.sync_orders:SyncOrders",
+            "Activated Salesforce orders to ERP sales orders, checked against master data; the "
+            "ERP's number, status and errors written back to Salesforce.",
+            every="2m",
+            urgency="normal",
+            lookback="5m",
+        ),
+        JobSpec(
+            "push_fulfillments",
+            "sync_jobs.push_fulfillments:PushFulfillments",
+            "ERP orders released for fulfilment to 3PL fulfilment orders, from the warehouse "
+            "with the stock; short lines backordered, drop-ship and kit lines by item settings.",
+            every="2m",
+            urgency="normal",
+            lookback="5m",
+        ),
+        JobSpec(
+            "pull_shipments",
+            "sync_jobs.pull_shipments:PullShipments",
+            "3PL shipment confirmations to ERP item fulfilments and the store's shipments, "
+            "packages and tracking numbers.",
+            every="2m",
+            urgency="normal",
+            lookback="5m",
+        ),
+        JobSpec(
+            "release_backorders",
+            "sync_jobs.release_backorders:ReleaseBackorders",
+            "Backordered lines released to the 3PL as stock appears, in priority order.",
+            every="5m",
+            urgency="background",
+        ),
     )
 }
 

@@ -47,6 +47,16 @@ ENTITIES = {
     "invoice": Entity("TransactionSearchBasic", "_invoice", records.parse_invoice),
     "return": Entity("TransactionSearchBasic", "_returnAuthorization", records.parse_return),
 }
+# entity -> the RecordType a getList reference names (reads by our external id)
+GET_TYPES = {
+    "customer": "customer",
+    "item": "inventoryItem",
+    "order": "salesOrder",
+    "shipment": "itemFulfillment",
+    "invoice": "invoice",
+    "return": "returnAuthorization",
+}
+GET_LIMIT = 1000  # getList references per request
 BUILDERS = {
     "customer": records.build_customer,
     "item": records.build_item,
@@ -236,6 +246,23 @@ class NetSuiteConnector:
                     yield from parsed
                 else:
                     yield parsed
+
+    def read(self, entity: str, keys: Sequence[str]) -> list[Any]:
+        """Records by our external id (getList); keys NetSuite does not know are left out."""
+        record_type = GET_TYPES.get(entity)
+        if record_type is None:
+            raise ConfigError(
+                f"cannot read NetSuite {entity!r} by key",
+                system=SYSTEM,
+                hint="one of " + ", ".join(sorted(GET_TYPES)),
+            )
+        found: list[Any] = []
+        for start in range(0, len(keys), GET_LIMIT):
+            refs = [{"externalId": k, "type": record_type} for k in keys[start : start + GET_LIMIT]]
+            for status, element in self._retrying(lambda r=refs: self.client.get_list(r)):
+                if status.ok and element is not None:
+                    found.append(ENTITIES[entity].parse(element))
+        return found
 
     def _availability(self, since: datetime) -> Iterator[Any]:
         ids: list[str] = []

@@ -77,8 +77,20 @@ class ThreePLConnector:
         )
 
     def order_status(self, client_reference: str) -> str | None:
+        order = self.get_order(client_reference)
+        return order["status"] if order else None
+
+    def get_order(self, client_reference: str) -> dict[str, Any] | None:
+        """The fulfilment order as the 3PL holds it (lines, warehouse, status), or None."""
         reply = self.client.get_order(client_reference)
-        return reply.body["order"]["status"] if reply.status == 200 else None
+        if reply.status == 404:
+            return None
+        if reply.status != 200:
+            code, message = _error(reply)
+            raise RecordRejectedError(
+                message or code, system=SYSTEM, key=client_reference, code=code
+            )
+        return dict(reply.body["order"])
 
     def read_shipments(self, cursor: str | None = None) -> tuple[list[Shipment], str | None]:
         """Shipment confirmations after `cursor` (None: from the start), and the cursor to keep

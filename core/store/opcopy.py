@@ -87,12 +87,41 @@ def _availability(r: rec.Availability) -> tuple[dict, dict]:
     )
 
 
+def _order(r: rec.Order) -> tuple[dict, dict]:
+    return {"number": r.number}, {
+        **_sourced(r),
+        "customer_number": r.customer_number,
+        "ship_to_code": r.ship_to_code,
+        "order_date": r.order_date,
+        "currency": r.currency,
+        "status": r.status,
+        "ship_method": r.ship_method,
+        "terms": r.terms,
+        "on_hold": r.on_hold,
+    }
+
+
+def _order_line(order_number: str, line: rec.OrderLine) -> tuple[dict, dict]:
+    """What was ordered; how far it got (shipped, backordered, status, location) is the flow
+    jobs' to set, through set_line_progress, so a re-read order does not undo it."""
+    return {"order_number": order_number, "line_no": line.line_no}, {
+        "sku": line.sku,
+        "quantity": line.quantity.value,
+        "uom": line.quantity.uom,
+        "unit_price": line.unit_price.amount,
+        "currency": line.unit_price.currency,
+        "requested_date": line.requested_date,
+        "promised_date": line.promised_date,
+    }
+
+
 WRITERS: dict[type, tuple[type, Callable[[Any], tuple[dict, dict]]]] = {
     rec.Customer: (m.Customer, _customer),
     rec.ShipTo: (m.ShipTo, _ship_to),
     rec.Item: (m.Item, _item),
     rec.PriceListEntry: (m.PriceListEntry, _price),
     rec.Availability: (m.Inventory, _availability),
+    rec.Order: (m.Order, _order),
 }
 
 
@@ -252,3 +281,43 @@ def upsert_invoice(session: Session, r: rec.Invoice) -> str:
     }
     _replace_lines(session, m.InvoiceLine, {"invoice_number": r.number}, "line_no", lines)
     return outcome
+
+
+def _upsert_row(session: Session, model: type, key: dict, values: dict) -> Any:
+    _check_lengths(model, {**key, **values})
+    row = session.scalars(select(model).filter_by(**key)).first()
+    if row is None:
+        row = model(**key, **values)
+        session.add(row)
+        session.flush()
+        return row
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+    return row
+
+
+def upsert_order(session: Session, order: rec.Order, erp_number: str | None = None) -> m.Order:
+    """The order header and its lines; erp_number is kept as it was when not given."""
+    key, values = _order(order)
+    if erp_number is not None:
+        values["erp_number"] = erp_number
+    row = _upsert_row(session, m.Order, key, values)
+    for line in order.lines:
+        _upsert_row(session, m.OrderLine, *_order_line(order.number, line))
+    return row
+
+
+LINE_PROGRESS = ("quantity_shipped", "quantity_backordered", "status", "location")
+
+
+def set_line_progress(session: Session, order_number: str, line_no: int, **fields: Any) -> None:
+    """How far a line got: quantity_shipped, quantity_backordered, status, location."""
+    unknown = set(fields) - set(LINE_PROGRESS)
+    if unknown:
+        raise ValueError(f"not line progress: {', '.join(sorted(unknown))}")
+    row = session.scalars(
+        select(m.OrderLine).filter_by(order_number=order_number, line_no=line_no)
+    ).one()
+    for name, value in fields.items():
+        setattr(row, name, value)

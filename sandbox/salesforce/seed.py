@@ -2,7 +2,8 @@
 
 Customers and their ship-to addresses become Accounts (ship-tos as child accounts), items
 Product2, each price level a Pricebook2 with its PricebookEntry rows, and the world's orders
-(all entered in Salesforce) Order and OrderItem records. Orders entered by people carry no
+(all entered in Salesforce) Order and OrderItem records, with the incoming orders not yet
+in any ERP. Orders entered by people carry no
 Orderbridge_Id__c; they are found by Id or OrderNumber.
 """
 
@@ -102,7 +103,16 @@ def seed(state: SandboxState) -> None:
             )
         # Planted: orders entered straight into the ERP, unknown to Salesforce.
         erp_only = set(world.planted.get("recon_missing_in_system", ()))
-        for o in (o for o in world.orders if o.number not in erp_only):
+        for sku in sorted(
+            {ln.sku for o in world.incoming_orders for ln in o.lines} - set(products)
+        ):  # a product sold in Salesforce that the ERP's item master does not know
+            products[sku] = put(
+                SYSTEM,
+                "Product2",
+                sku,
+                {"Orderbridge_Id__c": sku, "Name": f"Product {sku}", "ProductCode": sku},
+            )
+        for o in (o for o in world.orders + world.incoming_orders if o.number not in erp_only):
             order_id = put(
                 SYSTEM,
                 "Order",
@@ -133,5 +143,5 @@ def seed(state: SandboxState) -> None:
                         "ServiceDate": o.requested_date.isoformat(),
                     },
                 )
-        last = max((int(o.number) for o in world.orders), default=0)
+        last = max((int(o.number) for o in world.orders + world.incoming_orders), default=0)
         state.meta_set(SYSTEM, "order_number", last)

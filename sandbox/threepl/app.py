@@ -3,11 +3,14 @@ read with an opaque cursor, inventory by warehouse and SKU, cancel while unshipp
 
 The world's shipped orders and stock are copied in on reset. Orders submitted later stay
 `received` until `ship_pending(state)` ships them (a test or the sandbox CLI moves time on),
-which writes their confirmations with cartons and tracking numbers and moves the stock.
+which writes their confirmations with cartons and tracking numbers and moves the stock. Like a
+warehouse that works, the 3PL also ships on its own the orders received at least
+`ship_after_seconds` ago (meta, set on reset) whenever confirmations are read.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -18,6 +21,9 @@ from sandbox.state import SandboxState
 SYSTEM = "threepl"
 HOSTS = ("api.sandbox-3pl.example",)
 API_KEYS = frozenset({"sandbox-3pl-key"})
+# How long a received order waits before the warehouse ships it by itself; tests that want
+# orders to stay received read confirmations sooner or set the meta to None.
+SHIP_AFTER_SECONDS = 60
 
 
 def _error(start_response, status: int, code: str, message: str, field: str = "") -> list[bytes]:
@@ -98,6 +104,7 @@ def _confirmation(
 def on_reset(state: SandboxState) -> None:
     """Copy the world's stock and its shipped orders (with their confirmations) in."""
     world = state.world
+    state.meta_set(SYSTEM, "ship_after_seconds", SHIP_AFTER_SECONDS)
     with state.transaction():
         for level in world.inventory:
             row = {
@@ -130,12 +137,16 @@ def on_reset(state: SandboxState) -> None:
             state.put_record(SYSTEM, "shipment", confirmation["id"], confirmation)
 
 
-def ship_pending(state: SandboxState) -> list[str]:
-    """Ship every received order now; returns the new shipment ids."""
+def ship_pending(state: SandboxState, received_before: datetime | None = None) -> list[str]:
+    """Ship every received order now (or those received before a moment); the new shipment
+    ids."""
     shipped = []
     now = state.clock()
     for record in state.find_records(SYSTEM, "order"):
         if record.get("status") != "received":
+            continue
+        created = record.get("created_at")
+        if received_before and created and datetime.fromisoformat(created) > received_before:
             continue
         order = _public(record)
         seq = state.count_records(SYSTEM, "shipment") + 1
@@ -231,6 +242,9 @@ def make_app(state: SandboxState):
 
     def shipments(req: Request, start_response):
         state.count_call(SYSTEM, "shipments")
+        wait = state.meta_get(SYSTEM, "ship_after_seconds")
+        if wait is not None:
+            ship_pending(state, state.clock() - timedelta(seconds=float(wait)))
         cursor = req.query.get("cursor", "")
         try:
             offset = int(cursor[1:], 16) if cursor else 0

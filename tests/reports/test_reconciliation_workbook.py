@@ -37,6 +37,9 @@ def test_every_planted_discrepancy_is_in_the_workbook_and_nothing_else(reconcile
     found = {name: {r["order_number"] for r in rows} for name, rows in rec.classes.items() if rows}
     planted = reconciled.world.planted
     expected = {n: set(planted[f"recon_{n}"]) for n in CLASSES if planted.get(f"recon_{n}")}
+    # Orders entered in Salesforce that sync_orders has not posted (it does not run here)
+    # are missing in the ERP, rightly.
+    expected["missing_in_system"] |= {o.number for o in reconciled.world.incoming_orders}
     assert found == expected
 
 

@@ -26,6 +26,9 @@ def test_every_planted_discrepancy_is_found_across_the_systems_and_nothing_else(
         assert outcome.status == "completed", (job, outcome.summary)
     planted = sandboxed.world.planted
     expected = {kind: set(planted[kind]) for kind in KINDS if planted.get(kind)}
+    # Orders entered in Salesforce that sync_orders has not posted (it does not run here)
+    # are missing in the ERP, rightly.
+    expected["recon_missing_in_system"] |= {o.number for o in sandboxed.world.incoming_orders}
     assert recon_orders(sandboxed.url) == expected
     with session_scope(sandboxed.url) as session:
         cases = session.scalars(select(m.OpsException).where(m.OpsException.kind.in_(KINDS)))
