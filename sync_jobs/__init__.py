@@ -47,6 +47,13 @@ SCHEDULE: dict[str, JobSpec] = {
             urgency="normal",
             lookback="10m",
         ),
+        JobSpec(
+            "apply_uploads",
+            "sync_jobs.apply_uploads:ApplyUploads",
+            "Posts the approved rows of spreadsheet uploads to the ERP and writes their results.",
+            every="10s",
+            urgency="urgent",
+        ),
     )
 }
 
