@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.store.models import AuditLog, Invoice, JobRun, RecordError, Shipment, Upload
-from web import job_store
+from web import job_store, upload_store
 from web.store import db, settings, utcnow
 
 bp = Blueprint("home", __name__)
@@ -105,15 +105,21 @@ def _open_errors(store: Session, now: datetime) -> Attention:
 
 
 def _uploads_awaiting(store: Session, now: datetime) -> Attention:
-    query = select(Upload).where(Upload.status == "awaiting_approval")
+    """Uploads of this role's kinds that wait for a second person: never the viewer's own."""
+    kinds = upload_store.kinds_for(current_user.role)
+    query = select(Upload).where(
+        Upload.status == "pending_approval",
+        Upload.kind.in_(kinds),
+        Upload.uploaded_by != current_user.username,
+    )
     items, total = _listed(
         store,
         query,
         Upload.uploaded_at,
-        lambda u: f"{u.filename} ({u.kind}, {u.rows} rows) from {u.uploaded_by}",
+        lambda u: f"#{u.id} {u.filename} ({u.kind}, {u.rows} rows) from {u.uploaded_by}",
     )
     return Attention(
-        "Uploads awaiting approval",
+        "Uploads awaiting your approval",
         items=items,
         count=total,
         endpoint="uploads.index",

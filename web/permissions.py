@@ -11,6 +11,10 @@ from core.users import ROLES
 PUBLIC = "public"
 ALL = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
+# Spreadsheet uploads: coordinators (order changes) and stewards (prices, ship-tos) upload and
+# approve their own kinds (web/upload_store.py OWNERS); admins read them.
+UPLOADERS = frozenset({"coordinator", "steward"})
+UPLOADS = UPLOADERS | ADMIN
 
 PERMISSIONS: dict[str, str | frozenset[str]] = {
     "static": PUBLIC,
@@ -34,10 +38,25 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
     "api.run_now": ADMIN,
     "api.pause": ADMIN,
     "api.resume": ADMIN,
+    "uploads.index": UPLOADS,
+    "uploads.template": UPLOADS,
+    "uploads.current_data": UPLOADS,
+    "uploads.detail": UPLOADS,
+    "uploads.results": UPLOADS,
+    "uploads.upload": UPLOADERS,
+    "uploads.submit": UPLOADERS,
+    "uploads.approve_upload": UPLOADERS,
+    "uploads.reject": UPLOADERS,
+    "uploads.revert": UPLOADERS,
 }
 
 # The navigation bar, in order; each entry shows only to roles allowed to open it.
-NAV = (("home.index", "Home"), ("jobs.index", "Jobs"), ("tokens.index", "API tokens"))
+NAV = (
+    ("home.index", "Home"),
+    ("uploads.index", "Uploads"),
+    ("jobs.index", "Jobs"),
+    ("tokens.index", "API tokens"),
+)
 
 
 def is_public(endpoint: str | None) -> bool:

@@ -5,7 +5,7 @@ rows twice post once; a stale change of the same key is refused; a resumed item 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,55 +13,27 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from core import http
 from core.store import session_scope
 from core.store.models import PriceListEntry, RecordError, Upload, UploadRow
-from sandbox import SandboxAdapter, SandboxState
-from sandbox.cli import state_path
+from sandbox import SandboxState
 from sync_jobs.apply_uploads import ApplyUploads
 from sync_jobs.base import RunContext
-from sync_jobs.leases import utcnow
-from sync_jobs.runner import Runner, create_run
 from templates_xlsx.export import export_workbook
 from templates_xlsx.preview import approve, preview, record_revert, record_upload
-
-TODAY = date(2026, 3, 2)
-SKU, LEVEL, CURRENCY = "00302", "Base Price", "USD"
-
-
-@pytest.fixture
-def sandbox(settings) -> Iterator[SandboxState]:
-    state = SandboxState(state_path(settings.data_path))
-    state.reset(1, TODAY)
-    http.set_transport(SandboxAdapter(state))
-    yield state
-    http.set_transport(None)
-    state.close()
+from tests.sync_jobs.erp_world import (
+    CURRENCY,
+    LEVEL,
+    SKU,
+    TODAY,
+    netsuite_prices,
+    netsuite_world,
+    run,
+)
 
 
 @pytest.fixture
-def world(settings, sandbox) -> SandboxState:
-    """The store filled from the NetSuite simulator, as pull_master_data leaves it."""
-    assert run(settings, "pull_master_data").status == "completed"
-    return sandbox
-
-
-def run(settings, job_id: str = "apply_uploads"):
-    return Runner(settings).execute(create_run(settings.database_url, job_id, utcnow()))
-
-
-def netsuite_prices(state: SandboxState, sku: str = SKU) -> dict[tuple[str, str, int], Decimal]:
-    """(currency, level, quantity) -> price, as the simulator holds the item's pricing matrix."""
-    node = state.get_record("netsuite", "inventoryItem", sku)["node"]
-    found = {}
-    matrix = next(c for c in node[4] if c[0] == "pricingMatrix")
-    for pricing in matrix[4]:
-        kids = {c[0]: c for c in pricing[4]}
-        currency, level = kids["currency"][2]["externalId"], kids["priceLevel"][2]["externalId"]
-        for price in kids["priceList"][4]:
-            values = {c[0]: c[3] for c in price[4]}
-            found[(currency, level, int(Decimal(values["quantity"])))] = Decimal(values["value"])
-    return found
+def world(settings) -> Iterator[SandboxState]:
+    yield from netsuite_world(settings)
 
 
 def upserts(state: SandboxState) -> int:

@@ -11,7 +11,14 @@ from core.users import ROLES
 from tests.web.helpers import add_job, count, csrf_token, sign_in
 from web.permissions import PERMISSIONS, PUBLIC, allowed
 
-SAMPLE_VALUES = {"job_id": "sync_orders", "token_id": 999999, "filename": "style.css"}
+SAMPLE_VALUES = {
+    "job_id": "sync_orders",
+    "token_id": 999999,
+    "filename": "style.css",
+    "kind": "price_list",
+    "upload_id": 999999,
+    "sample_id": 999999,
+}
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
