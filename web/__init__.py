@@ -15,14 +15,14 @@ from config import Settings, ensure_secret_key, load_settings
 from core.errors import ConfigError
 from core.store import session_scope
 from core.users import demo_users_exist
-from web import api, auth, health, home, jobs, tokens, uploads
+from web import api, audit, auth, health, home, jobs, tokens, uploads
 from web.auth import init_auth
 from web.errors import init_errors
 from web.filters import init_filters
 from web.guard import init_guard
 from web.permissions import allowed, nav_for
 
-BLUEPRINTS = (auth.bp, home.bp, jobs.bp, tokens.bp, api.bp, health.bp, uploads.bp)
+BLUEPRINTS = (auth.bp, home.bp, jobs.bp, tokens.bp, api.bp, health.bp, uploads.bp, audit.bp)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.store.models import AuditLog, Invoice, JobRun, RecordError, Shipment, Upload
-from web import job_store, upload_store
+from web import audit, job_store, upload_store
 from web.store import db, settings, utcnow
 
 bp = Blueprint("home", __name__)
@@ -158,9 +158,23 @@ def _recent_changes(store: Session, now: datetime) -> Attention:
         items=items,
         level="info",
         endpoint="audit.index",
-        link_label="Audit log",
-        note="Reproducible samples will be drawn from the Audit area.",
+        link_label="Audit",
+        note="Draw reproducible samples and upload their reviews in the Audit area.",
     )
+
+
+def _open_findings(store: Session, now: datetime) -> Attention:
+    """Failed records of uploaded audit reviews that nobody has closed yet."""
+    rows = audit.open_findings(store)
+    items = [
+        f"{r.payload.get('record_type', '')} {r.business_key}: {r.payload.get('finding')}"
+        + (f" — {r.payload['comment']}" if r.payload.get("comment") else "")
+        for r in rows[:LIST_LIMIT]
+    ]
+    return Attention(
+        "Open audit findings", items=items, count=len(rows), endpoint="audit.index",
+        link_label="Audit",
+    )  # fmt: skip
 
 
 Section = Callable[[Session, datetime], Attention]
@@ -169,7 +183,7 @@ SECTIONS: dict[str, tuple[Section, ...]] = {
     "coordinator": (_open_errors,),
     "steward": (_uploads_awaiting,),
     "finance": (_delivered_not_invoiced,),
-    "auditor": (_recent_changes,),
+    "auditor": (_open_findings, _recent_changes),
 }
 
 

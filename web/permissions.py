@@ -15,6 +15,9 @@ ADMIN = frozenset({"admin"})
 # approve their own kinds (web/upload_store.py OWNERS); admins read them.
 UPLOADERS = frozenset({"coordinator", "steward"})
 UPLOADS = UPLOADERS | ADMIN
+# Audit samples and review evidence: auditors draw and review; admins read.
+AUDITOR = frozenset({"auditor"})
+AUDIT_READ = AUDITOR | ADMIN
 
 PERMISSIONS: dict[str, str | frozenset[str]] = {
     "static": PUBLIC,
@@ -48,12 +51,19 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
     "uploads.approve_upload": UPLOADERS,
     "uploads.reject": UPLOADERS,
     "uploads.revert": UPLOADERS,
+    "audit.index": AUDIT_READ,
+    "audit.sample": AUDIT_READ,
+    "audit.workbook": AUDIT_READ,
+    "audit.draw": AUDITOR,
+    "audit.review": AUDITOR,
+    "audit.close_finding": AUDITOR,
 }
 
 # The navigation bar, in order; each entry shows only to roles allowed to open it.
 NAV = (
     ("home.index", "Home"),
     ("uploads.index", "Uploads"),
+    ("audit.index", "Audit"),
     ("jobs.index", "Jobs"),
     ("tokens.index", "API tokens"),
 )

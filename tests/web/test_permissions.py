@@ -18,6 +18,7 @@ SAMPLE_VALUES = {
     "kind": "price_list",
     "upload_id": 999999,
     "sample_id": 999999,
+    "finding_id": 999999,
 }
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
