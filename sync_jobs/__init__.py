@@ -106,6 +106,13 @@ SCHEDULE: dict[str, JobSpec] = {
             every="5m",
             urgency="background",
         ),
+        JobSpec(
+            "apply_uploads",
+            "sync_jobs.apply_uploads:ApplyUploads",
+            "Posts the approved rows of spreadsheet uploads to the ERP and writes their results.",
+            every="10s",
+            urgency="urgent",
+        ),
     )
 }
 

@@ -189,3 +189,49 @@ def revert_rows(upload: Upload, rows: Sequence[UploadRow]) -> list[tuple[str, di
     kind = get_kind(upload.kind)
     inverse = [(row.business_key, kind.inverse(row.payload, row.before)) for row in rows]
     return [(key, payload) for key, payload in inverse if payload is not None]
+
+
+def record_revert(session: Session, upload: Upload, settings: Any, *, actor: str) -> Upload:
+    """A new upload whose rows undo the posted rows of `upload`, under the same approval rule."""
+    if upload.status not in ("applied", "partly_applied"):
+        raise ApprovalError(f"upload {upload.id} is {upload.status}", key=str(upload.id))
+    kind = get_kind(upload.kind)
+    shown = Preview(upload.kind, CheckResult(upload.kind, "valid"))
+    undo: list[tuple[UploadRow, dict[str, Any], dict[str, Any]]] = []
+    for row in upload_rows(session, upload):
+        inverse = kind.inverse(row.payload, row.before) if row.status == "done" else None
+        if inverse is None:
+            continue
+        after = {**(row.before or {}), **row.payload.get("set", {})}
+        fields = {name: (after.get(name), value) for name, value in inverse.get("set", {}).items()}
+        shown.changes.append(RowChange(row.row_number, row.business_key, fields, after, after))
+        undo.append((row, inverse, after))
+    if not undo:
+        raise ApprovalError(f"upload {upload.id} posted nothing to revert", key=str(upload.id))
+    shown.check.rows = len(undo)
+    reason = needs_approval(shown, settings)
+    revert = Upload(
+        kind=upload.kind,
+        filename=f"revert of upload {upload.id}",
+        sha256="",
+        status="pending_approval" if reason else "ready",
+        uploaded_by=actor,
+        rows=len(undo),
+        errors={"approval": reason, "revert_of": upload.id},
+    )
+    session.add(revert)
+    session.flush()
+    for row, inverse, after in undo:
+        session.add(
+            UploadRow(
+                upload_id=revert.id,
+                row_number=row.row_number,
+                business_key=row.business_key,
+                payload=inverse,
+                before=jsonable(after),
+                status="pending",
+            )
+        )
+    upload.errors = {**(upload.errors or {}), "reverted_by": revert.id}
+    record_audit(session, actor, "upload.revert", upload.kind, str(upload.id), after=revert.errors)
+    return revert

@@ -17,6 +17,7 @@ from core.store import session_scope
 from core.users import demo_users_exist
 from web import (
     api,
+    audit,
     auth,
     errors_queue,
     exceptions_queue,
@@ -25,6 +26,7 @@ from web import (
     jobs,
     reports,
     tokens,
+    uploads,
 )
 from web.auth import init_auth
 from web.errors import init_errors
@@ -42,6 +44,8 @@ BLUEPRINTS = (
     errors_queue.bp,
     exceptions_queue.bp,
     reports.bp,
+    uploads.bp,
+    audit.bp,
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

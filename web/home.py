@@ -20,7 +20,7 @@ from core.store.models import (
     Shipment,
     Upload,
 )
-from web import exception_store, job_store
+from web import audit, exception_store, job_store, upload_store
 from web.filters import duration
 from web.store import db, settings, utcnow
 
@@ -177,15 +177,21 @@ def _reconciliation(store: Session, now: datetime) -> Attention:
 
 
 def _uploads_awaiting(store: Session, now: datetime) -> Attention:
-    query = select(Upload).where(Upload.status == "awaiting_approval")
+    """Uploads of this role's kinds that wait for a second person: never the viewer's own."""
+    kinds = upload_store.kinds_for(current_user.role)
+    query = select(Upload).where(
+        Upload.status == "pending_approval",
+        Upload.kind.in_(kinds),
+        Upload.uploaded_by != current_user.username,
+    )
     items, total = _listed(
         store,
         query,
         Upload.uploaded_at,
-        lambda u: f"{u.filename} ({u.kind}, {u.rows} rows) from {u.uploaded_by}",
+        lambda u: f"#{u.id} {u.filename} ({u.kind}, {u.rows} rows) from {u.uploaded_by}",
     )
     return Attention(
-        "Uploads awaiting approval",
+        "Uploads awaiting your approval",
         items=items,
         count=total,
         endpoint="uploads.index",
@@ -224,9 +230,23 @@ def _recent_changes(store: Session, now: datetime) -> Attention:
         items=items,
         level="info",
         endpoint="audit.index",
-        link_label="Audit log",
-        note="Reproducible samples will be drawn from the Audit area.",
+        link_label="Audit",
+        note="Draw reproducible samples and upload their reviews in the Audit area.",
     )
+
+
+def _open_findings(store: Session, now: datetime) -> Attention:
+    """Failed records of uploaded audit reviews that nobody has closed yet."""
+    rows = audit.open_findings(store)
+    items = [
+        f"{r.payload.get('record_type', '')} {r.business_key}: {r.payload.get('finding')}"
+        + (f" — {r.payload['comment']}" if r.payload.get("comment") else "")
+        for r in rows[:LIST_LIMIT]
+    ]
+    return Attention(
+        "Open audit findings", items=items, count=len(rows), endpoint="audit.index",
+        link_label="Audit",
+    )  # fmt: skip
 
 
 Section = Callable[[Session, datetime], Attention]
@@ -242,7 +262,7 @@ SECTIONS: dict[str, tuple[Section, ...]] = {
     "coordinator": (_open_errors, _open_exceptions),
     "steward": (_uploads_awaiting,),
     "finance": (_invoice_discrepancies, _delivered_not_invoiced, _reconciliation),
-    "auditor": (_recent_changes,),
+    "auditor": (_open_findings, _recent_changes),
 }
 
 

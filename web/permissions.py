@@ -19,6 +19,13 @@ ERRORS_READ = QUEUE_ACT | {"steward", "finance"}
 # the jobs make finance their owner.
 EXCEPTIONS = QUEUE_ACT | {"finance"}
 FINANCE = frozenset({"finance", "admin"})
+# Spreadsheet uploads: coordinators (order changes) and stewards (prices, ship-tos) upload and
+# approve their own kinds (web/upload_store.py OWNERS); admins read them.
+UPLOADERS = frozenset({"coordinator", "steward"})
+UPLOADS = UPLOADERS | ADMIN
+# Audit samples and review evidence: auditors draw and review; admins read.
+AUDITOR = frozenset({"auditor"})
+AUDIT_READ = AUDITOR | ADMIN
 
 PERMISSIONS: dict[str, str | frozenset[str]] = {
     "static": PUBLIC,
@@ -64,6 +71,22 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
     "api.run_now": ADMIN,
     "api.pause": ADMIN,
     "api.resume": ADMIN,
+    "uploads.index": UPLOADS,
+    "uploads.template": UPLOADS,
+    "uploads.current_data": UPLOADS,
+    "uploads.detail": UPLOADS,
+    "uploads.results": UPLOADS,
+    "uploads.upload": UPLOADERS,
+    "uploads.submit": UPLOADERS,
+    "uploads.approve_upload": UPLOADERS,
+    "uploads.reject": UPLOADERS,
+    "uploads.revert": UPLOADERS,
+    "audit.index": AUDIT_READ,
+    "audit.sample": AUDIT_READ,
+    "audit.workbook": AUDIT_READ,
+    "audit.draw": AUDITOR,
+    "audit.review": AUDITOR,
+    "audit.close_finding": AUDITOR,
 }
 
 # The navigation bar, in order; each entry shows only to roles allowed to open it.
@@ -72,6 +95,8 @@ NAV = (
     ("errors.index", "Error queue"),
     ("exceptions.index", "Exceptions"),
     ("reports.index", "Reports"),
+    ("uploads.index", "Uploads"),
+    ("audit.index", "Audit"),
     ("jobs.index", "Jobs"),
     ("tokens.index", "API tokens"),
 )

@@ -57,17 +57,20 @@ def test_coordinator_sees_open_record_errors_with_hints(client, db_url):
 
 def test_steward_sees_uploads_awaiting_approval(client, db_url):
     with session_scope(db_url) as session:
-        session.add(
-            Upload(
-                kind="price_list",
-                filename="prices-may.xlsx",
-                sha256="0" * 64,
-                status="awaiting_approval",
-                uploaded_by="steward",
-                rows=12,
+        for name, who in (("prices-may.xlsx", "steward2"), ("own-prices.xlsx", "steward")):
+            session.add(
+                Upload(
+                    kind="price_list",
+                    filename=name,
+                    sha256="0" * 64,
+                    status="pending_approval",
+                    uploaded_by=who,
+                    rows=12,
+                )
             )
-        )
-    assert "prices-may.xlsx" in home_as(client, "steward")
+    page = home_as(client, "steward")
+    assert "prices-may.xlsx" in page
+    assert "own-prices.xlsx" not in page  # nobody approves their own
 
 
 def test_finance_sees_delivered_shipments_not_yet_invoiced(client, db_url):

@@ -17,6 +17,10 @@ SAMPLE_VALUES = {
     "filename": "style.css",
     "error_id": 999999,
     "exception_id": 999999,
+    "kind": "price_list",
+    "upload_id": 999999,
+    "sample_id": 999999,
+    "finding_id": 999999,
 }
 SAFE = {"GET", "HEAD", "OPTIONS"}
 

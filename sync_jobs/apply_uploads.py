@@ -1,0 +1,634 @@
+"""apply_uploads: posts the approved rows of spreadsheet uploads to the ERP, one work item per row.
+
+A row's change is worked out against the store just before it is posted: a row whose values
+are already in effect (the same rows uploaded twice) settles without a write; a row whose
+fields changed since its preview (a later upload touched the same key) is refused rather than
+overwriting what nobody reviewed. Posted changes go into the store's operational copy too, so
+the next preview diffs against them. When every row of an upload is settled, the results
+workbook is written into a copy of the uploaded file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors import get_connector
+from core import records as rec
+from core.audit import record_audit
+from core.errors import RecordRejectedError
+from core.store import session_scope
+from core.store.models import Order, OrderLine, PriceListEntry, ShipTo, Upload, UploadRow, WorkItem
+from sync_jobs.base import ItemSpec, Job, RunContext
+from templates_xlsx import get_kind
+from templates_xlsx.check import CheckResult
+from templates_xlsx.kind import CellError, jsonable
+from templates_xlsx.preview import row_version
+from templates_xlsx.validate import header_key
+from templates_xlsx.writeback import write_results
+
+log = logging.getLogger(__name__)
+ACTOR = "apply_uploads"
+OPEN_UPLOADS = ("approved", "applying")
+# The ERP entity each kind writes, and which ERPs take it (SAP keeps its master data itself).
+ENTITY = {"price_list": "price", "ship_tos": "ship_to", "order_changes": "order"}
+WRITES = {"netsuite": frozenset(ENTITY), "sap": frozenset({"order_changes"})}
+
+
+@dataclass
+class Change:
+    """One row worked out against the store: what to send, and how the store follows."""
+
+    entity: str
+    records: list[Any]
+    current: dict | None  # the store's image of the row's record now
+    apply: Callable[[Session], None]
+
+
+def results_path(data_path: Path, upload_id: int) -> Path:
+    return Path(data_path) / "uploads" / "results" / f"{upload_id}-results.xlsx"
+
+
+class ApplyUploads(Job):
+    job_id = "apply_uploads"
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.url = settings.database_url
+        self._connector: Any = None
+
+    @property
+    def connector(self) -> Any:
+        # Connected only when there is something to post: most runs find nothing.
+        if self._connector is None:
+            self._connector = get_connector(self.settings.erp, self.settings)
+        return self._connector
+
+    # --- planning ---------------------------------------------------------------------
+
+    def plan(self, ctx: RunContext) -> Iterable[ItemSpec]:
+        specs: list[ItemSpec] = []
+        with session_scope(self.url) as session:
+            uploads = session.scalars(
+                select(Upload)
+                .where(Upload.status.in_(OPEN_UPLOADS), Upload.kind.in_(ENTITY))
+                .order_by(Upload.approved_at, Upload.id)
+            ).all()
+            for upload in uploads:
+                upload.status = "applying"
+                for row in _rows(session, upload, "pending"):
+                    spec = self._spec(session, upload, row)
+                    if spec is not None:
+                        specs.append(spec)
+                self._finish(session, upload)
+        return specs
+
+    def _spec(self, session: Session, upload: Upload, row: UploadRow) -> ItemSpec | None:
+        """The row's work item; None when the row is settled here or must wait its turn."""
+        key = f"{upload.kind}:{row.business_key}"
+        version = row_version(row.business_key, row.payload)
+        payload = {"upload_id": upload.id, "row_id": row.id, "change": row.payload}
+        prior = session.scalars(
+            select(WorkItem).where(
+                WorkItem.job_id == self.job_id,
+                WorkItem.business_key == key,
+                WorkItem.version == version,
+            )
+        ).first()
+        if prior is None or (prior.payload or {}).get("row_id") == row.id:
+            if prior is not None and prior.status == "rejected":
+                _settle(session, row, "rejected", prior.last_error or "rejected")
+                return None
+            return ItemSpec(key, payload, version)
+        if prior.status in ("pending", "claimed"):
+            return None  # the same change from another upload goes first; judged after it
+        if prior.status == "done" and self._in_effect(session, upload.kind, row):
+            first = (prior.payload or {}).get("upload_id")
+            _settle(session, row, "done", f"Already posted with upload {first}.")
+            return None
+        # The same change again after something undid it, or a retry of a rejected one.
+        return ItemSpec(key, payload, row_version(row.business_key, {**row.payload, "row": row.id}))
+
+    def _in_effect(self, session: Session, kind: str, row: UploadRow) -> bool:
+        current = get_kind(kind).current(session, [typed_key(kind, row.payload)])[0]
+        return in_effect(row.payload, current)
+
+    # --- carrying out -----------------------------------------------------------------
+
+    def perform(self, ctx: RunContext, business_key: str, payload: Any) -> str | None:
+        try:
+            with session_scope(self.url) as session:
+                upload, row = _load(session, payload)
+                if row.status != "pending":
+                    return None
+                change = self._change(session, upload, row)
+                if in_effect(row.payload, change.current):
+                    _settle(session, row, "done", "Already in effect; nothing was sent.")
+                    self._finish(session, upload)
+                    return None
+                conflict = _conflict(upload.kind, row, change.current)
+        except RecordRejectedError as exc:
+            return self._reject(payload, exc.message, exc.hint)
+        if conflict is not None:
+            return self._reject(payload, conflict, "download current data and upload it again")
+        results = self.connector.upsert(change.entity, change.records)
+        failed = [r for r in results if not r.ok]
+        if failed:
+            message = "; ".join(f"{r.code or 'rejected'}: {r.message}" for r in failed)
+            return self._reject(payload, f"{self.settings.erp} refused: {message}", None)
+        self._record_posted(payload, results)
+        return None
+
+    def confirm(self, ctx: RunContext, business_key: str, payload: Any) -> bool:
+        """After a crash mid-item: if the ERP already holds the change, book it, don't resend."""
+        with session_scope(self.url) as session:
+            upload, row = _load(session, payload)
+            if row.status != "pending":
+                return True
+            try:
+                change = self._change(session, upload, row)
+            except RecordRejectedError:
+                return False  # perform refuses it with the reason
+        if not self._landed(change):
+            return False
+        self._record_posted(payload, [])
+        return True
+
+    def _landed(self, change: Change) -> bool:
+        try:
+            found = read_back(self.connector, change.entity, change.records)
+        except Exception:  # noqa: BLE001 - unreadable means unknown: post again (upserts repeat safely)
+            log.warning("could not read back %s; posting again", change.entity, exc_info=True)
+            return False
+        return found is not None and all(
+            _same_record(record, found.get(_external_id(record))) for record in change.records
+        )
+
+    def _change(self, session: Session, upload: Upload, row: UploadRow) -> Change:
+        if upload.kind not in WRITES.get(self.settings.erp, ()):
+            raise RecordRejectedError(
+                f"{self.settings.erp} does not take {upload.kind} from Orderbridge",
+                system=self.settings.erp,
+                key=row.business_key,
+                hint="master data is maintained in the ERP itself; change it there",
+            )
+        return BUILDERS[upload.kind](session, row.payload, self.settings.erp, _today())
+
+    def _record_posted(self, payload: dict, results: list[Any]) -> None:
+        warnings = [w for r in results for w in r.warnings]
+        with session_scope(self.url) as session:
+            upload, row = _load(session, payload)
+            change = self._change(session, upload, row)
+            _rebase(upload.kind, row, change.current)
+            change.apply(session)
+            message = (
+                "Posted to " + self.settings.erp + (f" ({'; '.join(warnings)})" if warnings else "")
+            )
+            _settle(session, row, "done", message)
+            record_audit(
+                session, ACTOR, "upload.post", upload.kind, row.business_key,
+                before=row.before, after=row.payload,
+            )  # fmt: skip
+            self._finish(session, upload)
+
+    def _reject(self, payload: dict, message: str, hint: str | None) -> None:
+        with session_scope(self.url) as session:
+            upload, row = _load(session, payload)
+            _settle(session, row, "rejected", message)
+            self._finish(session, upload)
+            key = row.business_key
+        raise RecordRejectedError(message, system=self.settings.erp, key=key, hint=hint)
+
+    # --- settling an upload -----------------------------------------------------------
+
+    def _finish(self, session: Session, upload: Upload) -> None:
+        """Once no row waits: the upload's outcome, and its results workbook."""
+        session.flush()
+        rows = _rows(session, upload)
+        if any(r.status == "pending" for r in rows):
+            return
+        upload.status = "applied" if all(r.status == "done" for r in rows) else "partly_applied"
+        if upload.stored_path and Path(upload.stored_path).exists():
+            out = results_path(self.settings.data_path, upload.id)
+            try:
+                write_upload_results(upload, rows, out)
+                upload.result_path = str(out)
+            except Exception:  # noqa: BLE001 - the posting stands; the workbook can be rebuilt
+                log.exception("results workbook of upload %s failed", upload.id)
+        counts = {s: sum(r.status == s for r in rows) for s in ("done", "rejected")}
+        record_audit(
+            session, ACTOR, f"upload.{upload.status}", upload.kind, str(upload.id), after=counts
+        )
+
+    def api_calls(self) -> int:
+        return int(getattr(self._connector, "api_calls", 0)) if self._connector else 0
+
+
+# --- rows ---------------------------------------------------------------------------------
+
+
+def _rows(session: Session, upload: Upload, status: str | None = None) -> list[UploadRow]:
+    query = select(UploadRow).where(UploadRow.upload_id == upload.id)
+    if status:
+        query = query.where(UploadRow.status == status)
+    return list(session.scalars(query.order_by(UploadRow.row_number)))
+
+
+def _load(session: Session, payload: dict) -> tuple[Upload, UploadRow]:
+    upload = session.get(Upload, payload["upload_id"])
+    row = session.get(UploadRow, payload["row_id"])
+    if upload is None or row is None:
+        raise RecordRejectedError("the upload row no longer exists", key=str(payload))
+    return upload, row
+
+
+def _settle(session: Session, row: UploadRow, status: str, message: str) -> None:
+    row.status, row.message = status, message[:2000]
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def in_effect(payload: dict, current: dict | None) -> bool:
+    if payload.get("delete"):
+        return current is None or not _same_key(payload, current)
+    return current is not None and all(
+        jsonable(current.get(name)) == value for name, value in payload["set"].items()
+    )
+
+
+def _same_key(payload: dict, image: dict | None) -> bool:
+    """Is the image of the payload's own record (a price's may be of the entry it replaces)?"""
+    key = payload.get("key")
+    return image is not None and (
+        key is None or all(jsonable(image.get(name)) == value for name, value in key.items())
+    )
+
+
+def _conflict(kind: str, row: UploadRow, current: dict | None) -> str | None:
+    """Which field another change moved since this row was previewed, or None."""
+    before = row.before
+    if before is None or current is None or not _same_key(row.payload, before):
+        return None
+    headers = {name: field.header for name, field in get_kind(kind).fields}
+    for name in row.payload.get("set", {}):
+        was, now = before.get(name), jsonable(current.get(name))
+        if name in before and was != now:
+            return (
+                f"{headers.get(name, name)} changed since this upload was checked "
+                f"(was {was}, now {now}); nothing was sent"
+            )
+    return None
+
+
+def _rebase(kind: str, row: UploadRow, current: dict | None) -> None:
+    """The before-image as it was when the change was posted, so a revert restores that."""
+    if current is not None and _same_key(row.payload, current):
+        row.before = jsonable(current)
+
+
+def typed_key(kind: str, payload: dict) -> dict[str, Any]:
+    """The row's key in the types the kind's current() reads."""
+    if kind == "order_changes":
+        return {"order": payload["order"], "line": int(payload["line"])}
+    key = dict(payload["key"])
+    if kind == "price_list":
+        key["min_quantity"] = Decimal(str(key.get("min_quantity") or "0"))
+        key["effective_from"] = _day(key.get("effective_from"))
+    return key
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _money(value: Any) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+# --- price list: NetSuite keeps one price list per item, currency and price level ---------
+
+
+def _price_change(session: Session, payload: dict, erp: str, today: date) -> Change:
+    key = typed_key("price_list", payload)
+    sku, level, currency = key["item"], key["price_level"], key["currency"]
+    entries = session.scalars(
+        select(PriceListEntry).where(
+            PriceListEntry.sku == sku,
+            PriceListEntry.price_level == level,
+            PriceListEntry.currency == currency,
+        )
+    ).all()
+    spot = (key["min_quantity"], key["effective_from"])
+    target = next((e for e in entries if (e.min_quantity, e.effective_from) == spot), None)
+    images = {(e.min_quantity, e.effective_from): _price_values(e) for e in entries}
+    if payload.get("delete"):
+        images.pop(spot, None)
+    else:
+        images[spot] = {**images.get(spot, {}), **_price_set(payload["set"])}
+    # The whole list of the (currency, level) is sent: NetSuite replaces it as one.
+    records = [
+        rec.PriceListEntry(
+            source_system="orderbridge",
+            source_key=f"{sku}/{level}/{currency}/{quantity}",
+            external_id=f"{sku}/{level}/{currency}/{quantity}",
+            sku=sku,
+            price_level=level,
+            unit_price=rec.Money(values["unit_price"], currency),
+            min_quantity=quantity,
+        )
+        for quantity, values in _in_effect_now(images, today)
+    ]
+
+    def apply(store: Session) -> None:
+        found = store.get(PriceListEntry, target.id) if target is not None else None
+        if payload.get("delete"):
+            if found is not None:
+                store.delete(found)
+            return
+        if found is None:
+            found = PriceListEntry(
+                sku=sku, price_level=level, currency=currency, min_quantity=spot[0],
+                effective_from=spot[1], source_system=erp, source_key=f"{sku}/{level}/{currency}",
+            )  # fmt: skip
+            store.add(found)
+        for name, value in _price_set(payload["set"]).items():
+            setattr(found, name, value)
+        found.modified_at = datetime.now(timezone.utc)
+
+    current = get_kind("price_list").current(session, [key])[0]
+    return Change("price", records, current, apply)
+
+
+def _price_values(entry: PriceListEntry) -> dict[str, Any]:
+    return {
+        "unit_price": entry.unit_price,
+        "effective_from": entry.effective_from,
+        "effective_to": entry.effective_to,
+    }
+
+
+def _price_set(values: dict[str, Any]) -> dict[str, Any]:
+    converters = {"unit_price": _money, "effective_to": _day, "effective_from": _day}
+    return {name: converters[name](value) for name, value in values.items() if name in converters}
+
+
+def _in_effect_now(images: dict, today: date) -> list[tuple[Decimal, dict]]:
+    """Per quantity break, the entry in effect today (NetSuite's price list has no dates)."""
+    chosen: dict[Decimal, tuple[date, dict]] = {}
+    for (quantity, start), values in images.items():
+        begins = start or date.min
+        ends = values.get("effective_to") or date.max
+        if begins <= today <= ends and (quantity not in chosen or chosen[quantity][0] < begins):
+            chosen[quantity] = (begins, values)
+    return [(quantity, chosen[quantity][1]) for quantity in sorted(chosen)]
+
+
+# --- ship-tos: address book lines of their customer --------------------------------------
+
+SHIP_TO_COLUMNS = ("name", "line1", "line2", "city", "state", "postal_code", "country", "contact")
+
+
+def _ship_to_change(session: Session, payload: dict, erp: str, today: date) -> Change:
+    key = payload["key"]
+    current = get_kind("ship_tos").current(session, [key])[0]
+    if payload.get("delete"):
+        raise RecordRejectedError(
+            f"address {key['code']} of {key['customer']} would have to be deleted",
+            system=erp,
+            key=f"{key['customer']}/{key['code']}",
+            hint="Orderbridge does not delete address book lines; remove it in the ERP",
+        )
+    values = {**(current or {}), **payload["set"]}
+    record = rec.ShipTo(
+        source_system="orderbridge",
+        source_key=f"{key['customer']}/{key['code']}",
+        external_id=f"{key['customer']}/{key['code']}",
+        customer_number=key["customer"],
+        code=key["code"],
+        address=rec.Address(
+            name=values.get("name") or "",
+            lines=tuple(v for v in (values.get("line1"), values.get("line2")) if v),
+            city=values.get("city") or "",
+            state=values.get("state") or "",
+            postal_code=values.get("postal_code") or "",
+            country=values.get("country") or "",
+            contact=values.get("contact") or "",
+        ),
+        default=bool(values.get("is_default")),
+    )
+
+    def apply(store: Session) -> None:
+        found = store.scalars(
+            select(ShipTo).where(
+                ShipTo.customer_number == key["customer"], ShipTo.code == key["code"]
+            )
+        ).first()
+        if found is None:
+            found = ShipTo(
+                customer_number=key["customer"], code=key["code"], source_system=erp,
+                source_key=f"{key['customer']}/{key['code']}",
+            )  # fmt: skip
+            store.add(found)
+        for name in SHIP_TO_COLUMNS:
+            setattr(found, name, values.get(name) or "")
+        found.is_default = bool(values.get("is_default"))
+        found.modified_at = datetime.now(timezone.utc)
+
+    return Change("ship_to", [record], current, apply)
+
+
+# --- order changes: the whole sales order is sent with the line changed -------------------
+
+LINE_FIELDS = {"quantity": _money, "requested_date": _day, "promised_date": _day}
+HEAD_FIELDS = {"ship_to": "ship_to_code", "ship_method": "ship_method"}
+REOPEN = {"reopen": "open"}
+
+
+def _order_change(session: Session, payload: dict, erp: str, today: date) -> Change:
+    number, line_no = payload["order"], int(payload["line"])
+    head = session.scalars(select(Order).where(Order.number == number)).first()
+    lines = session.scalars(
+        select(OrderLine).where(OrderLine.order_number == number).order_by(OrderLine.line_no)
+    ).all()
+    if head is None or not any(line.line_no == line_no for line in lines):
+        raise RecordRejectedError(f"order {number} line {line_no} is not in the store", key=number)
+    current = get_kind("order_changes").current(session, [{"order": number, "line": line_no}])[0]
+    head_values, line_values = _order_values(payload)
+
+    def canonical_line(line: OrderLine) -> rec.OrderLine:
+        values = line_values if line.line_no == line_no else {}
+        return rec.OrderLine(
+            line_no=line.line_no,
+            sku=line.sku,
+            quantity=rec.Quantity(values.get("quantity", line.quantity), line.uom),
+            unit_price=rec.Money(line.unit_price, line.currency),
+            requested_date=values.get("requested_date", line.requested_date),
+            promised_date=values.get("promised_date", line.promised_date),
+            quantity_shipped=line.quantity_shipped,
+            status=values.get("status", line.status),
+            location=line.location,
+        )
+
+    order = rec.Order(
+        source_system="orderbridge",
+        source_key=head.source_key,
+        external_id=head.number,
+        number=head.number,
+        customer_number=head.customer_number,
+        ship_to_code=head_values.get("ship_to_code", head.ship_to_code),
+        order_date=head.order_date,
+        currency=head.currency,
+        status=head.status,
+        ship_method=head_values.get("ship_method", head.ship_method) or "",
+        terms=head.terms,
+        on_hold=head_values.get("on_hold", head.on_hold),
+        lines=[canonical_line(line) for line in lines],
+    )
+
+    def apply(store: Session) -> None:
+        stored = store.get(Order, head.id)
+        for name, value in head_values.items():
+            setattr(stored, name, value if value is not None else "")
+        line = store.scalars(
+            select(OrderLine).where(OrderLine.order_number == number, OrderLine.line_no == line_no)
+        ).one()
+        for name, value in line_values.items():
+            setattr(line, name, value)
+        stored.modified_at = datetime.now(timezone.utc)
+
+    return Change("order", [order], current, apply)
+
+
+def _order_values(payload: dict) -> tuple[dict[str, Any], dict[str, Any]]:
+    head: dict[str, Any] = {}
+    line: dict[str, Any] = {}
+    for name, value in payload["set"].items():
+        if name in LINE_FIELDS:
+            line[name] = LINE_FIELDS[name](value)
+        elif name in HEAD_FIELDS:
+            head[HEAD_FIELDS[name]] = value
+        elif name == "on_hold":
+            head["on_hold"] = bool(value)
+        elif name == "status":
+            line["status"] = REOPEN.get(value, value)
+    return head, line
+
+
+BUILDERS: dict[str, Callable[[Session, dict, str, date], Change]] = {
+    "price_list": _price_change,
+    "ship_tos": _ship_to_change,
+    "order_changes": _order_change,
+}
+
+
+# --- reading back after a crash -----------------------------------------------------------
+
+
+def _external_id(record: Any) -> str:
+    return record.external_id or ""
+
+
+def read_back(connector: Any, entity: str, records: list[Any]) -> dict[str, Any] | None:
+    """The ERP's current records for these, by external id; None when it cannot tell."""
+    if entity == "order" and hasattr(connector, "read"):  # orders read by our external id
+        found = connector.read(entity, [_external_id(r) for r in records])
+        return {r.external_id: r for r in found}
+    client = getattr(connector, "client", None)
+    if client is None or not hasattr(client, "get_list"):
+        return None
+    from connectors.netsuite.connector import ENTITIES
+
+    owner = {"price": ("inventoryItem", lambda r: r.sku),
+             "ship_to": ("customer", lambda r: r.customer_number),
+             "order": ("salesOrder", lambda r: r.number)}[entity]  # fmt: skip
+    refs = [{"type": owner[0], "externalId": k} for k in sorted({owner[1](r) for r in records})]
+    parsed: list[Any] = []
+    for status, element in client.get_list(refs):
+        if not status.ok or element is None:
+            continue
+        result = ENTITIES[entity].parse(element)
+        parsed.extend(result if isinstance(result, list) else [result])
+    return {_external_id(r): r for r in parsed}
+
+
+def _same_record(ours: Any, theirs: Any) -> bool:
+    if theirs is None:
+        return False
+    if isinstance(ours, rec.PriceListEntry):
+        return theirs.unit_price.amount == ours.unit_price.amount
+    if isinstance(ours, rec.ShipTo):
+        return theirs.address.name == ours.address.name and theirs.address.city == ours.address.city
+    if isinstance(ours, rec.Order):
+        mine = {(line.line_no, line.quantity.value, line.status) for line in ours.lines}
+        their = {(line.line_no, line.quantity.value, line.status) for line in theirs.lines}
+        return mine == their and theirs.on_hold == ours.on_hold
+    return False
+
+
+# --- the results workbook -----------------------------------------------------------------
+
+OUTCOME = {"done": "posted", "rejected": "failed", "pending": "pending"}
+
+
+def write_upload_results(upload: Upload, rows: list[UploadRow], out: Path) -> Path:
+    """The uploaded file with each row's outcome, refused rows' cells marked and listed."""
+    meta = upload.errors or {}
+    source = Path(upload.stored_path or "")
+    sheet = meta.get("sheet") or upload.kind
+    letters, filled = _sheet_layout(source, sheet)
+    kind = get_kind(upload.kind)
+    headers = {name: field.header for name, field in kind.fields}
+    outcomes = {n: ("unchanged", "Matches current data; nothing to post.") for n in filled}
+    errors: list[CellError] = []
+    for row in rows:
+        outcomes[row.row_number] = (OUTCOME.get(row.status, row.status), row.message or "")
+        if row.status == "rejected":
+            name = _blamed_field(row.payload, headers, letters)
+            header = headers.get(name, "")
+            errors.append(
+                CellError(row.row_number, name, header, letters.get(header_key(header), "A"),
+                          "erp_rejected", row.message or "rejected", sheet)
+            )  # fmt: skip
+    result = CheckResult(upload.kind, "valid", rows=upload.rows, errors=errors, sheet=sheet)
+    result.template = bool(meta.get("template"))
+    posted = sum(1 for r in rows if r.status == "done")
+    result.message = f"{posted} row(s) posted, {len(errors)} refused by the ERP."
+    return write_results(source, result, out, outcomes)
+
+
+def _sheet_layout(source: Path, sheet: str) -> tuple[dict[str, str], list[int]]:
+    """Column letters by header, and the numbers of the rows that hold anything."""
+    book = load_workbook(source, read_only=True)
+    try:
+        data = book[sheet]
+        header = next(data.iter_rows(max_row=1, values_only=True), ())
+        letters = {
+            header_key(value): get_column_letter(n)
+            for n, value in enumerate(header, start=1)
+            if value is not None
+        }
+        filled = [
+            number
+            for number, values in enumerate(data.iter_rows(min_row=2, values_only=True), start=2)
+            if any(v not in (None, "") for v in values[: len(header)])
+        ]
+    finally:
+        book.close()
+    return letters, filled
+
+
+def _blamed_field(payload: dict, headers: dict[str, str], letters: dict[str, str]) -> str:
+    names = [*payload.get("set", {}), "action", *(payload.get("key") or {})]
+    return next((n for n in names if n in headers and header_key(headers[n]) in letters), names[-1])
