@@ -216,13 +216,19 @@ def _match_sql(frames: dict[str, pd.DataFrame], absent: set[str]) -> tuple[str, 
     """The one pass over the sides; also whether Salesforce and the ERP are compared."""
     systems = not absent & {"sf_status", "erp_status"}
     both = not absent & {"in_erp", "in_3pl"}
+    columns: dict[str, str] = {}
     if _unique_keys(frames["shipments"]):
         shipments = sql.SHIPMENTS_AS_GIVEN.format(one_sided="in_erp <> in_3pl" if both else "FALSE")
+        columns["s_ref"] = sql.MATCH_AS_GIVEN["s_ref"]
     else:
         one_sided = "BOOL_OR(in_erp <> in_3pl)" if both else "FALSE"
         shipments = sql.SHIPMENTS_GROUPED.format(one_sided=one_sided)
-    as_given = _unique_keys(frames["invoices"])
-    invoices = sql.INVOICES_AS_GIVEN if as_given else sql.INVOICES_GROUPED
+        columns["s_ref"] = sql.MATCH_GROUPED["s_ref"]
+    if _unique_keys(frames["invoices"]):
+        invoices, given = sql.INVOICES_AS_GIVEN, sql.MATCH_AS_GIVEN
+    else:
+        invoices, given = sql.INVOICES_GROUPED, sql.MATCH_GROUPED
+    columns |= {"i_ref": given["i_ref"], "min_price": given["min_price"]}
     statuses = (
         "o.sf_status, o.erp_status"
         if systems
@@ -232,7 +238,9 @@ def _match_sql(frames: dict[str, pd.DataFrame], absent: set[str]) -> tuple[str, 
         f"{sql.BITS[name]} * COALESCE({condition}, FALSE)::INTEGER"
         for name, condition in sql.FLAGS.items()
     )
-    text = sql.MATCH.format(shipments=shipments, invoices=invoices, statuses=statuses, flags=flags)
+    text = sql.MATCH.format(
+        shipments=shipments, invoices=invoices, statuses=statuses, flags=flags, **columns
+    )
     return text, systems
 
 

@@ -9,13 +9,15 @@ the small queries after it.
 from __future__ import annotations
 
 # A side whose keys are unique joins as it is; otherwise it is grouped per order line first.
+# As given, a line's own row is its reference and its price both bounds (MATCH_AS_GIVEN says
+# so, rather than carrying the same column twice through the join).
 # Only keys, numbers, the currency and row positions travel through the match. Products stay
 # in BIGINT (sums cast back to it, so no HUGEINT reaches pandas as a float): DuckDB raises on
 # overflow (a line above 9.2e11 in value), it never wraps.
 SHIPMENTS_AS_GIVEN = """
 SELECT order_number, line_no, quantity_milli AS shipped_milli, ship_day AS first_ship_day,
        {one_sided} AS one_sided, delivered AND NOT COALESCE(has_pod, FALSE) AS pod_missing,
-       pos AS s_pos, pos AS s_ref
+       pos AS s_pos
 FROM shipments
 """
 SHIPMENTS_GROUPED = """
@@ -28,7 +30,7 @@ FROM shipments GROUP BY order_number, line_no
 INVOICES_AS_GIVEN = """
 SELECT order_number, line_no, quantity_milli AS invoiced_milli,
        (quantity_milli * price_e4 + 50000) // 100000 AS invoiced_cents,
-       price_e4 AS min_price, price_e4 AS max_price, currency, pos AS i_pos, pos AS i_ref
+       price_e4 AS max_price, currency, pos AS i_pos
 FROM invoices
 """
 INVOICES_GROUPED = """
@@ -55,6 +57,8 @@ FLAGS = {
     " AND sf_status <> erp_status",
 }
 BITS = {name: 1 << n for n, name in enumerate(FLAGS)}
+MATCH_AS_GIVEN = {"s_ref": "s.s_pos", "i_ref": "i.i_pos", "min_price": "i.max_price"}
+MATCH_GROUPED = {"s_ref": "s.s_ref", "i_ref": "i.i_ref", "min_price": "i.min_price"}
 
 # A line flagged (or every line, with $all) is its own group, keyed by its row positions; the
 # others fold into one group per currency, so only the kept lines and the totals leave.
@@ -69,10 +73,10 @@ WITH s AS ({shipments}), i AS ({invoices}), j AS (
            COALESCE(s.shipped_milli, 0) AS shipped_milli,
            COALESCE(i.invoiced_milli, 0) AS invoiced_milli,
            COALESCE(i.invoiced_cents, 0)::BIGINT AS invoiced_value,
-           i.min_price, i.max_price, s.first_ship_day,
+           {min_price} AS min_price, i.max_price, s.first_ship_day,
            COALESCE(s.one_sided, FALSE) AS one_sided,
            COALESCE(s.pod_missing, FALSE) AS pod_missing,
-           o.pos AS o_pos, s.s_pos, s.s_ref, i.i_pos, i.i_ref, {statuses}
+           o.pos AS o_pos, s.s_pos, {s_ref} AS s_ref, i.i_pos, {i_ref} AS i_ref, {statuses}
     FROM orders o
     FULL JOIN s ON o.order_number = s.order_number AND o.line_no = s.line_no
     FULL JOIN i ON COALESCE(o.order_number, s.order_number) = i.order_number
