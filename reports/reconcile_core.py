@@ -141,7 +141,9 @@ def _frame(data: Any) -> pd.DataFrame:
 def _register(con: duckdb.DuckDBPyConnection, side: str, frame: pd.DataFrame) -> set[str]:
     """Register a side as a typed view with its row positions (`pos`); returns the optional
     columns it did not bring (they read as NULL, without a column of Nones to scan)."""
-    con.register(f"{side}_in", frame.assign(pos=np.arange(len(frame), dtype=np.int64)))
+    # Positions as INTEGER where they fit: less to carry through the joins.
+    kind = np.int32 if len(frame) < 2**31 else np.int64
+    con.register(f"{side}_in", frame.assign(pos=np.arange(len(frame), dtype=kind)))
     given = set(frame.columns)
     casts = ", ".join(
         f"CAST({n} AS {t}) AS {n}" if n in given else f"NULL::{t} AS {n}"
@@ -178,7 +180,8 @@ def _at(frame: pd.DataFrame, column: str, positions: pd.Series) -> np.ndarray:
     if column not in frame.columns:
         return out
     present = positions.notna().to_numpy()
-    values = frame[column].to_numpy(dtype=object)[positions[present].to_numpy(dtype=np.int64)]
+    rows = positions[present].to_numpy(dtype=np.int64)
+    values = frame[column].iloc[rows].to_numpy(dtype=object)
     values[pd.isna(values)] = None
     out[present] = values
     return out
@@ -200,9 +203,15 @@ def _kept(
     return kept
 
 
-def _pod_rows(con: duckdb.DuckDBPyConnection, shipments: pd.DataFrame) -> pd.DataFrame:
-    """The shipment lines delivered without proof of delivery, with their keys and numbers."""
-    positions = con.execute(sql.POD_POSITIONS).df()["pos"]
+def _pod_rows(
+    con: duckdb.DuckDBPyConnection, shipments: pd.DataFrame, kept: pd.DataFrame, as_given: bool
+) -> pd.DataFrame:
+    """The shipment lines delivered without proof of delivery, with their keys and numbers.
+    Joined as given, each is the one shipment row of a kept line; grouped, they are asked for."""
+    if as_given:
+        positions = kept["s_ref"][(kept["flags"] & sql.BITS["delivered_without_pod"]) != 0]
+    else:
+        positions = con.execute(sql.POD_POSITIONS).df()["pos"]
     columns = ("order_number", "line_no", "quantity_milli", "shipment_number")
     return pd.DataFrame({c: _at(shipments, c, positions) for c in columns})
 
@@ -212,18 +221,27 @@ def _dicts(relation: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
 
 
-def _match_sql(frames: dict[str, pd.DataFrame], absent: set[str]) -> tuple[str, bool]:
-    """The one pass over the sides; also whether Salesforce and the ERP are compared."""
+@dataclass(frozen=True)
+class _Plan:
+    match: str  # the one pass
+    systems: bool  # Salesforce and the ERP are compared
+    shipments_as_given: bool  # shipments joined without grouping
+
+
+def _plan(frames: dict[str, pd.DataFrame], absent: set[str]) -> _Plan:
     systems = not absent & {"sf_status", "erp_status"}
     both = not absent & {"in_erp", "in_3pl"}
     columns: dict[str, str] = {}
-    if _unique_keys(frames["shipments"]):
-        shipments = sql.SHIPMENTS_AS_GIVEN.format(one_sided="in_erp <> in_3pl" if both else "FALSE")
+    shipments_as_given = _unique_keys(frames["shipments"])
+    if shipments_as_given:
+        one_sided = sql.ONE_SIDED_GIVEN if both else sql.ONE_SIDED_UNKNOWN
+        shipments = sql.SHIPMENTS_AS_GIVEN.format(one_sided=one_sided[0])
         columns["s_ref"] = sql.MATCH_AS_GIVEN["s_ref"]
     else:
-        one_sided = "BOOL_OR(in_erp <> in_3pl)" if both else "FALSE"
-        shipments = sql.SHIPMENTS_GROUPED.format(one_sided=one_sided)
+        one_sided = sql.ONE_SIDED_GROUPED if both else sql.ONE_SIDED_UNKNOWN
+        shipments = sql.SHIPMENTS_GROUPED.format(one_sided=one_sided[0])
         columns["s_ref"] = sql.MATCH_GROUPED["s_ref"]
+    columns["one_sided"] = one_sided[1]
     if _unique_keys(frames["invoices"]):
         invoices, given = sql.INVOICES_AS_GIVEN, sql.MATCH_AS_GIVEN
     else:
@@ -234,14 +252,20 @@ def _match_sql(frames: dict[str, pd.DataFrame], absent: set[str]) -> tuple[str, 
         if systems
         else "NULL::VARCHAR AS sf_status, NULL::VARCHAR AS erp_status"
     )
+    conditions = dict(sql.FLAGS)
+    more = [term for term, on in ((sql.ONE_SIDED, both), (sql.ONE_SYSTEM, systems)) if on]
+    conditions["missing_in_system"] = " OR ".join([conditions["missing_in_system"], *more])
+    if not systems:
+        del conditions["status_mismatch"]
+    # A CASE, not COALESCE(...)::INTEGER * bit: NULL reads as "not this class" in one step.
     flags = " + ".join(
-        f"{sql.BITS[name]} * COALESCE({condition}, FALSE)::INTEGER"
-        for name, condition in sql.FLAGS.items()
+        f"CASE WHEN {condition} THEN {sql.BITS[name]} ELSE 0 END"
+        for name, condition in conditions.items()
     )
     text = sql.MATCH.format(
         shipments=shipments, invoices=invoices, statuses=statuses, flags=flags, **columns
     )
-    return text, systems
+    return _Plan(text, systems, shipments_as_given)
 
 
 def reconcile(
@@ -269,17 +293,19 @@ def reconcile(
         absent: set[str] = set()
         for side, frame in frames.items():
             absent |= _register(con, side, frame)
-        match, systems = _match_sql(frames, absent)
+        plan = _plan(frames, absent)
         params = {
             "tol": tolerances.price_e4,
             "as_of": tolerances.as_of_day,
             "grace": tolerances.invoice_grace_days,
             "all": with_lines,
         }
-        con.execute(match, params)
-        con.register("kept_in", _kept(con, frames, systems))
+        con.execute(plan.match, params)
+        kept = _kept(con, frames, plan.systems)
+        con.register("kept_in", kept)
         con.execute(sql.KEPT_VIEW)
-        con.register("pod_in", _pod_rows(con, frames["shipments"]))
+        pod = _pod_rows(con, frames["shipments"], kept, plan.shipments_as_given)
+        con.register("pod_in", pod)
         con.execute(sql.POD_VIEW)
         classes: dict[str, list[dict[str, Any]]] = {}
         for name, (amount, note) in sql.DETAILS.items():

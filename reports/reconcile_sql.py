@@ -15,14 +15,14 @@ from __future__ import annotations
 # in BIGINT (sums cast back to it, so no HUGEINT reaches pandas as a float): DuckDB raises on
 # overflow (a line above 9.2e11 in value), it never wraps.
 SHIPMENTS_AS_GIVEN = """
-SELECT order_number, line_no, quantity_milli AS shipped_milli, ship_day AS first_ship_day,
-       {one_sided} AS one_sided, delivered AND NOT COALESCE(has_pod, FALSE) AS pod_missing,
-       pos AS s_pos
+SELECT order_number, line_no, quantity_milli AS shipped_milli,
+       $as_of IS NULL OR ship_day <= $as_of - $grace AS due, {one_sided}
+       delivered AND NOT COALESCE(has_pod, FALSE) AS pod_missing, pos AS s_pos
 FROM shipments
 """
 SHIPMENTS_GROUPED = """
 SELECT order_number, line_no, SUM(quantity_milli)::BIGINT AS shipped_milli,
-       MIN(ship_day) AS first_ship_day, {one_sided} AS one_sided,
+       $as_of IS NULL OR MIN(ship_day) <= $as_of - $grace AS due, {one_sided}
        BOOL_OR(delivered AND NOT COALESCE(has_pod, FALSE)) AS pod_missing,
        MIN(pos) AS s_pos, ARG_MIN(pos, shipment_number) AS s_ref
 FROM shipments GROUP BY order_number, line_no
@@ -41,27 +41,36 @@ SELECT order_number, line_no, SUM(quantity_milli)::BIGINT AS invoiced_milli,
 FROM invoices GROUP BY order_number, line_no
 """
 
-# class -> condition on a matched line; each sets one bit of `flags`, in this order.
+# class -> condition on a matched line; each sets one bit of `flags`, in this order. A term
+# about systems a side did not bring is left out rather than evaluated on NULLs: ONE_SIDED
+# joins missing_in_system when shipments know the ERP and the 3PL; ONE_SYSTEM joins it, and
+# status_mismatch is asked at all, when orders know Salesforce and the ERP.
 FLAGS = {
-    "missing_in_system": "NOT has_order OR one_sided"
-    " OR (sf_status IS NULL) <> (erp_status IS NULL)",
+    "missing_in_system": "NOT has_order",
     "quantity_mismatch": "has_order AND ((shipped_milli > 0 AND invoiced_milli > 0"
     " AND shipped_milli <> invoiced_milli) OR shipped_milli > ordered_milli)",
-    "price_mismatch": "has_order AND invoiced_milli > 0 AND (ABS(max_price - order_price) > $tol"
-    " OR ABS(min_price - order_price) > $tol)",
+    # Off by more than $tol either way, for some invoice line (min_price <= max_price).
+    "price_mismatch": "has_order AND invoiced_milli > 0"
+    " AND (max_price - order_price > $tol OR order_price - min_price > $tol)",
     "shipped_not_invoiced": "shipped_milli > 0 AND invoiced_milli = 0"
-    " AND ($as_of IS NULL OR first_ship_day <= $as_of - $grace)",
+    " AND due",  # shipped more than the grace days before as_of
     "invoiced_not_shipped": "invoiced_milli > 0 AND shipped_milli = 0",
     "delivered_without_pod": "pod_missing",
     "status_mismatch": "sf_status IS NOT NULL AND erp_status IS NOT NULL"
     " AND sf_status <> erp_status",
 }
+ONE_SIDED = "one_sided"
+# (select item on the shipments, then the matched line's column) with and without both views
+ONE_SIDED_GIVEN = ("in_erp <> in_3pl AS one_sided,", "COALESCE(s.one_sided, FALSE)")
+ONE_SIDED_GROUPED = ("BOOL_OR(in_erp <> in_3pl) AS one_sided,", "COALESCE(s.one_sided, FALSE)")
+ONE_SIDED_UNKNOWN = ("", "FALSE")
+ONE_SYSTEM = "(sf_status IS NULL) <> (erp_status IS NULL)"
 BITS = {name: 1 << n for n, name in enumerate(FLAGS)}
 MATCH_AS_GIVEN = {"s_ref": "s.s_pos", "i_ref": "i.i_pos", "min_price": "i.max_price"}
 MATCH_GROUPED = {"s_ref": "s.s_ref", "i_ref": "i.i_ref", "min_price": "i.min_price"}
 
-# A line flagged (or every line, with $all) is its own group, keyed by its row positions; the
-# others fold into one group per currency, so only the kept lines and the totals leave.
+# Totals per currency, and the flagged lines (every line, with $all) gathered in a list beside
+# them: only those few and the totals leave the pass.
 MATCH = """
 CREATE TEMP TABLE matched AS
 WITH s AS ({shipments}), i AS ({invoices}), j AS (
@@ -73,8 +82,8 @@ WITH s AS ({shipments}), i AS ({invoices}), j AS (
            COALESCE(s.shipped_milli, 0) AS shipped_milli,
            COALESCE(i.invoiced_milli, 0) AS invoiced_milli,
            COALESCE(i.invoiced_cents, 0)::BIGINT AS invoiced_value,
-           {min_price} AS min_price, i.max_price, s.first_ship_day,
-           COALESCE(s.one_sided, FALSE) AS one_sided,
+           {min_price} AS min_price, i.max_price, COALESCE(s.due, FALSE) AS due,
+           {one_sided} AS one_sided,
            COALESCE(s.pod_missing, FALSE) AS pod_missing,
            o.pos AS o_pos, s.s_pos, {s_ref} AS s_ref, i.i_pos, {i_ref} AS i_ref, {statuses}
     FROM orders o
@@ -89,24 +98,23 @@ WITH s AS ({shipments}), i AS ({invoices}), j AS (
     FROM j
 ), f AS (
     SELECT *, {flags} AS flags FROM v
-), k AS (
-    SELECT *, $all OR flags <> 0 AS keep FROM f
 )
-SELECT currency, keep, COUNT(*) AS lines, SUM(order_value)::BIGINT AS order_value,
+SELECT currency, COUNT(*) AS lines, SUM(order_value)::BIGINT AS order_value,
        SUM(shipped_value)::BIGINT AS shipped_value,
        SUM(invoiced_value)::BIGINT AS invoiced_value,
-       ANY_VALUE(order_number) AS order_number, ANY_VALUE(line_no) AS line_no,
-       ANY_VALUE(flags) AS flags, ANY_VALUE(has_order) AS has_order,
-       ANY_VALUE(one_sided) AS one_sided, ANY_VALUE(ordered_milli) AS ordered_milli,
-       ANY_VALUE(order_price) AS order_price, ANY_VALUE(shipped_milli) AS shipped_milli,
-       ANY_VALUE(invoiced_milli) AS invoiced_milli, ANY_VALUE(max_price) AS max_price,
-       ANY_VALUE(o_pos) AS o_pos, ANY_VALUE(s_ref) AS s_ref, ANY_VALUE(i_ref) AS i_ref
-FROM k
-GROUP BY currency, keep, CASE WHEN keep THEN o_pos END, CASE WHEN keep THEN s_pos END,
-         CASE WHEN keep THEN i_pos END
+       LIST({{
+           'order_number': order_number, 'line_no': line_no, 'currency': currency,
+           'flags': flags, 'has_order': has_order, 'one_sided': one_sided,
+           'ordered_milli': ordered_milli, 'order_price': order_price,
+           'shipped_milli': shipped_milli, 'invoiced_milli': invoiced_milli,
+           'max_price': max_price, 'order_value': order_value, 'shipped_value': shipped_value,
+           'invoiced_value': invoiced_value, 'o_pos': o_pos, 's_ref': s_ref, 'i_ref': i_ref
+       }}) FILTER (WHERE $all OR flags <> 0) AS kept
+FROM f
+GROUP BY currency
 """
 
-KEPT = "SELECT * EXCLUDE (keep, lines) FROM matched WHERE keep"
+KEPT = "SELECT UNNEST(kept, recursive := true) FROM matched"
 # The looked-up text arrives as the sides gave it; typed as the side views type it.
 KEPT_VIEW = """
 CREATE TEMP VIEW kept AS SELECT * REPLACE (
@@ -185,11 +193,9 @@ ORDER BY order_number
 """
 
 SUMMARY = """
-SELECT currency, SUM(lines)::BIGINT AS lines, SUM(order_value)::BIGINT AS order_value,
-       SUM(shipped_value)::BIGINT AS shipped_value,
-       SUM(invoiced_value)::BIGINT AS invoiced_value,
-       (SUM(invoiced_value) - SUM(shipped_value))::BIGINT AS difference
-FROM matched GROUP BY currency ORDER BY currency
+SELECT currency, lines, order_value, shipped_value, invoiced_value,
+       invoiced_value - shipped_value AS difference
+FROM matched ORDER BY currency
 """
 
 LINES = """
