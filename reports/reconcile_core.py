@@ -303,7 +303,7 @@ def reconcile(
         con.execute(plan.match, params)
         kept = _kept(con, frames, plan.systems)
         con.register("kept_in", kept)
-        con.execute(sql.KEPT_VIEW)
+        con.execute(sql.KEPT_TABLE)
         pod = _pod_rows(con, frames["shipments"], kept, plan.shipments_as_given)
         con.register("pod_in", pod)
         con.execute(sql.POD_VIEW)

@@ -115,9 +115,10 @@ GROUP BY currency
 """
 
 KEPT = "SELECT UNNEST(kept, recursive := true) FROM matched"
-# The looked-up text arrives as the sides gave it; typed as the side views type it.
-KEPT_VIEW = """
-CREATE TEMP VIEW kept AS SELECT * REPLACE (
+# The looked-up text arrives as the sides gave it; typed as the side views type it, and kept
+# in DuckDB once rather than rescanned from pandas by every query after.
+KEPT_TABLE = """
+CREATE TEMP TABLE kept AS SELECT * REPLACE (
     CAST(sku AS VARCHAR) AS sku, CAST(order_currency AS VARCHAR) AS order_currency,
     CAST(sf_status AS VARCHAR) AS sf_status, CAST(erp_status AS VARCHAR) AS erp_status,
     CAST(shipment AS VARCHAR) AS shipment, CAST(invoice AS VARCHAR) AS invoice)
