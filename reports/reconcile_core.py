@@ -165,7 +165,9 @@ def _unique_keys(frame: pd.DataFrame) -> bool:
         return False
     if not (pd.api.types.is_string_dtype(number) and pd.api.types.is_integer_dtype(line)):
         return False
-    numbers, lines = number.to_numpy(dtype=object), line.to_numpy()
+    if line.isna().any():  # a nullable integer column with a gap
+        return False
+    numbers, lines = number.to_numpy(dtype=object), line.to_numpy(dtype=np.int64)
     try:
         after, same = numbers[1:] > numbers[:-1], numbers[1:] == numbers[:-1]
     except TypeError:  # a missing order number
