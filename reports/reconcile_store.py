@@ -82,6 +82,15 @@ def _read(session: Session, statement: Select, kinds: dict[str, str]) -> dict[st
     }
 
 
+def _key_order(session: Session, number: Any, line_no: Any) -> tuple[Any, Any]:
+    """Key order as Python compares text (by code point), which the match checks to join a
+    side without grouping; a PostgreSQL database collation may sort otherwise, "C" does not.
+    SQLite's default (BINARY) already does."""
+    if session.get_bind().dialect.name == "postgresql":
+        number = number.collate("C")
+    return number, line_no
+
+
 def _in_period(date_from: date, date_to: date) -> Select:
     return select(m.Order.number).where(m.Order.order_date.between(date_from, date_to))
 
@@ -127,7 +136,7 @@ def _shipments(session: Session, date_from: date, date_to: date) -> pd.DataFrame
                 shipment.ship_date.between(date_from, date_to),
             )
         )
-        .order_by(shipment.order_number, line.order_line_no)
+        .order_by(*_key_order(session, shipment.order_number, line.order_line_no))
     )
     kinds = {
         "order_number": "text",
@@ -175,7 +184,7 @@ def _invoices(session: Session, date_from: date, date_to: date) -> pd.DataFrame:
                 ),
             )
         )
-        .order_by(invoice.order_number, line_no)
+        .order_by(*_key_order(session, invoice.order_number, line_no))
     )
     kinds = {
         "order_number": "text",
