@@ -63,8 +63,8 @@ def _read(session: Session, statement: Select, kinds: dict[str, str]) -> dict[st
     """The statement's rows, a chunk at a time, as one array per column (named by `kinds`).
 
     The select is compiled by SQLAlchemy and fetched on the driver's cursor: SQLAlchemy's
-    result rows cost more per line than the database does. Its only parameters are dates,
-    rendered as literals."""
+    result rows cost more per line than the database does. Its parameters (the period's
+    dates and this module's constants) are rendered as literals by SQLAlchemy."""
     connection = session.connection()
     compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
     parts: dict[str, list[np.ndarray]] = {name: [] for name in kinds}
