@@ -199,7 +199,7 @@ def read_store(url: str) -> tuple[float, float, int]:
     """Seconds to read the period's three sides, the reader's peak memory, lines per side."""
     started = time.perf_counter()
     with session_scope(url) as session:
-        orders, shipments, invoices = load_sides(session, DAY, DAY)
+        _, shipments, _ = load_sides(session, DAY, DAY)
     seconds = time.perf_counter() - started
     return seconds, peak_mb(), len(shipments)
 
