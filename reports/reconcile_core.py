@@ -24,7 +24,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+
+from reports import reconcile_sql as sql
 
 CLASSES = (
     "missing_in_system",
@@ -131,164 +134,140 @@ def to_decimal(value: int | None, places: int) -> Decimal | None:
     return None if value is None else Decimal(int(value)).scaleb(-places)
 
 
-def _register(con: duckdb.DuckDBPyConnection, side: str, data: Any) -> set[str]:
-    """Register a side as a typed view; returns the optional columns it did not bring (they
-    read as NULL, without a column of Nones to scan)."""
-    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(dict(data))
-    con.register(f"{side}_in", frame)
+def _frame(data: Any) -> pd.DataFrame:
+    return data if isinstance(data, pd.DataFrame) else pd.DataFrame(dict(data))
+
+
+def _register(con: duckdb.DuckDBPyConnection, side: str, frame: pd.DataFrame) -> set[str]:
+    """Register a side as a typed view with its row positions (`pos`); returns the optional
+    columns it did not bring (they read as NULL, without a column of Nones to scan)."""
+    # Positions as INTEGER where they fit: less to carry through the joins.
+    kind = np.int32 if len(frame) < 2**31 else np.int64
+    con.register(f"{side}_in", frame.assign(pos=np.arange(len(frame), dtype=kind)))
     given = set(frame.columns)
     casts = ", ".join(
         f"CAST({n} AS {t}) AS {n}" if n in given else f"NULL::{t} AS {n}"
         for n, t in _TYPES[side].items()
     )
     # Names come from _TYPES, never from data.
-    con.execute(f"CREATE TEMP VIEW {side} AS SELECT {casts} FROM {side}_in")  # noqa: S608
+    con.execute(f"CREATE TEMP VIEW {side} AS SELECT {casts}, pos FROM {side}_in")  # noqa: S608
     return set(_TYPES[side]) - given
 
 
-# Only keys, numbers and the currency travel through the match; SKUs and document numbers
-# are looked up afterwards for the few lines that turn out wrong. Products stay in BIGINT:
-# DuckDB raises on overflow (a line above 9.2e11 in value), it never wraps.
-_LINES_SQL = """
-CREATE TEMP TABLE lines AS
-WITH s AS (
-    SELECT order_number, line_no, SUM(quantity_milli) AS shipped_milli,
-           MIN(ship_day) AS first_ship_day, {one_sided} AS one_sided
-    FROM shipments GROUP BY order_number, line_no
-), i AS (
-    SELECT order_number, line_no, SUM(quantity_milli) AS invoiced_milli,
-           SUM((quantity_milli * price_e4 + 50000) // 100000) AS invoiced_cents,
-           MIN(price_e4) AS min_price, MAX(price_e4) AS max_price, MIN(currency) AS currency
-    FROM invoices GROUP BY order_number, line_no
-), j AS (
-    SELECT COALESCE(o.order_number, s.order_number, i.order_number) AS order_number,
-           COALESCE(o.line_no, s.line_no, i.line_no) AS line_no,
-           COALESCE(o.currency, i.currency) AS currency,
-           o.order_number IS NOT NULL AS has_order,
-           COALESCE(o.quantity_milli, 0) AS ordered_milli, o.price_e4 AS order_price,
-           COALESCE(s.shipped_milli, 0) AS shipped_milli,
-           COALESCE(i.invoiced_milli, 0) AS invoiced_milli,
-           COALESCE(i.invoiced_cents, 0)::BIGINT AS invoiced_value,
-           i.min_price, i.max_price, s.first_ship_day, COALESCE(s.one_sided, FALSE) AS one_sided,
-           {statuses}
-    FROM orders o
-    FULL JOIN s ON o.order_number = s.order_number AND o.line_no = s.line_no
-    FULL JOIN i ON COALESCE(o.order_number, s.order_number) = i.order_number
-               AND COALESCE(o.line_no, s.line_no) = i.line_no
-)
-SELECT *,
-       ((ordered_milli * COALESCE(order_price, 0) + 50000) // 100000)::BIGINT AS order_value,
-       ((shipped_milli * COALESCE(order_price, max_price, 0) + 50000) // 100000)::BIGINT
-           AS shipped_value
-FROM j
-"""
+def _unique_keys(frame: pd.DataFrame) -> bool:
+    """True when the side's (order_number, line_no) keys are strictly increasing as given,
+    hence unique, so the side joins as it is, without grouping (the store reads in key order).
+    Anything else (unsorted, missing values, other types) is grouped: never wrong, slower."""
+    if len(frame) < 2:
+        return True
+    number, line = frame.get("order_number"), frame.get("line_no")
+    if number is None or line is None:
+        return False
+    if not (pd.api.types.is_string_dtype(number) and pd.api.types.is_integer_dtype(line)):
+        return False
+    if line.isna().any():  # a nullable integer column with a gap
+        return False
+    numbers, lines = number.to_numpy(dtype=object), line.to_numpy(dtype=np.int64)
+    try:
+        after, same = numbers[1:] > numbers[:-1], numbers[1:] == numbers[:-1]
+    except TypeError:  # a missing order number
+        return False
+    return bool((after | (same & (lines[1:] > lines[:-1]))).all())
 
-# class -> (condition on `lines`, amount in cents, note)
-_LINE_CLASSES = {
-    "missing_in_system": (
-        "NOT has_order OR one_sided OR ($systems AND (sf_status IS NULL) <> (erp_status IS NULL))",
-        "CASE WHEN has_order THEN order_value ELSE GREATEST(invoiced_value, shipped_value) END",
-        "CASE WHEN NOT has_order THEN 'no order line for this shipment or invoice'"
-        " WHEN one_sided THEN 'shipment known to only one of the ERP and the 3PL'"
-        " WHEN sf_status IS NULL THEN 'order not in Salesforce'"
-        " ELSE 'order not in the ERP' END",
-    ),
-    "quantity_mismatch": (
-        "has_order AND ((shipped_milli > 0 AND invoiced_milli > 0"
-        " AND shipped_milli <> invoiced_milli) OR shipped_milli > ordered_milli)",
-        "CASE WHEN shipped_milli > 0 AND invoiced_milli > 0 AND shipped_milli <> invoiced_milli"
-        " THEN invoiced_value - shipped_value"
-        " ELSE shipped_value - order_value END",
-        "CASE WHEN shipped_milli > ordered_milli THEN 'shipped more than ordered'"
-        " ELSE 'invoiced quantity differs from shipped quantity' END",
-    ),
-    "price_mismatch": (
-        "has_order AND invoiced_milli > 0 AND (ABS(max_price - order_price) > $tol"
-        " OR ABS(min_price - order_price) > $tol)",
-        "invoiced_value - ((invoiced_milli * order_price + 50000) // 100000)::BIGINT",
-        "'invoice unit price differs from the order'",
-    ),
-    "shipped_not_invoiced": (
-        "shipped_milli > 0 AND invoiced_milli = 0"
-        " AND ($as_of IS NULL OR first_ship_day <= $as_of - $grace)",
-        "shipped_value",
-        "'shipped, no invoice'",
-    ),
-    "invoiced_not_shipped": (
-        "invoiced_milli > 0 AND shipped_milli = 0",
-        "invoiced_value",
-        "'invoiced, never shipped'",
-    ),
-}
 
-_DETAIL_SELECT = """
-WITH d AS (SELECT * FROM lines WHERE {condition}),
-refs AS (
-    SELECT d.order_number, d.line_no, ANY_VALUE(o.sku) AS sku,
-           MIN(s.shipment_number) AS shipment, MIN(i.invoice_number) AS invoice
-    FROM d
-    LEFT JOIN orders o ON o.order_number = d.order_number AND o.line_no = d.line_no
-    LEFT JOIN shipments s ON s.order_number = d.order_number AND s.line_no = d.line_no
-    LEFT JOIN invoices i ON i.order_number = d.order_number AND i.line_no = d.line_no
-    GROUP BY d.order_number, d.line_no
-)
-SELECT d.order_number, d.line_no, refs.sku, currency, ordered_milli AS ordered_qty,
-       shipped_milli AS shipped_qty, invoiced_milli AS invoiced_qty, order_price,
-       max_price AS invoice_price,
-       ({amount})::BIGINT AS amount,
-       TRIM(COALESCE(refs.shipment, '') || ' ' || COALESCE(refs.invoice, '')) AS reference,
-       {note} AS note
-FROM d JOIN refs ON refs.order_number = d.order_number AND refs.line_no = d.line_no
-ORDER BY d.order_number, d.line_no
-"""
+def _at(frame: pd.DataFrame, column: str, positions: pd.Series) -> np.ndarray:
+    """The side's raw `column` at the given row positions (None where a position is NULL);
+    only ever asked for the few lines kept, never for a whole side."""
+    out = np.full(len(positions), None, dtype=object)
+    if column not in frame.columns:
+        return out
+    present = positions.notna().to_numpy()
+    rows = positions[present].to_numpy(dtype=np.int64)
+    values = frame[column].iloc[rows].to_numpy(dtype=object)
+    values[pd.isna(values)] = None
+    out[present] = values
+    return out
 
-_POD_SQL = """
-SELECT s.order_number, NULL::INTEGER AS line_no, NULL AS sku,
-       ANY_VALUE(o.currency) AS currency, NULL::BIGINT AS ordered_qty,
-       SUM(s.quantity_milli) AS shipped_qty, NULL::BIGINT AS invoiced_qty,
-       NULL::BIGINT AS order_price, NULL::BIGINT AS invoice_price,
-       SUM((s.quantity_milli * COALESCE(o.price_e4, 0) + 50000) // 100000)::BIGINT
-           AS amount,
-       s.shipment_number AS reference, 'delivered, no proof of delivery' AS note
-FROM shipments s
-LEFT JOIN orders o ON o.order_number = s.order_number AND o.line_no = s.line_no
-WHERE s.delivered AND NOT COALESCE(s.has_pod, FALSE)
-GROUP BY s.order_number, s.shipment_number
-ORDER BY s.order_number, s.shipment_number
-"""
 
-_STATUS_SQL = """
-SELECT order_number, NULL::INTEGER AS line_no, NULL AS sku, ANY_VALUE(currency) AS currency,
-       NULL::BIGINT AS ordered_qty, NULL::BIGINT AS shipped_qty, NULL::BIGINT AS invoiced_qty,
-       NULL::BIGINT AS order_price, NULL::BIGINT AS invoice_price,
-       SUM(order_value)::BIGINT AS amount, '' AS reference,
-       'Salesforce: ' || ANY_VALUE(sf_status) || '; ERP: ' || ANY_VALUE(erp_status) AS note
-FROM lines
-WHERE sf_status IS NOT NULL AND erp_status IS NOT NULL AND sf_status <> erp_status
-GROUP BY order_number
-ORDER BY order_number
-"""
+def _kept(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], systems: bool
+) -> pd.DataFrame:
+    """The kept lines with their SKU, first shipment and invoice numbers and statuses, looked
+    up by row position in the sides (the match carried only positions)."""
+    kept = con.execute(sql.KEPT).df()
+    orders, shipments, invoices = frames["orders"], frames["shipments"], frames["invoices"]
+    kept["sku"] = _at(orders, "sku", kept["o_pos"])
+    kept["order_currency"] = _at(orders, "currency", kept["o_pos"])
+    for column in ("sf_status", "erp_status"):
+        kept[column] = _at(orders, column, kept["o_pos"]) if systems else None
+    kept["shipment"] = _at(shipments, "shipment_number", kept["s_ref"])
+    kept["invoice"] = _at(invoices, "invoice_number", kept["i_ref"])
+    return kept
 
-_SUMMARY_SQL = """
-SELECT currency, COUNT(*) AS lines, SUM(order_value)::BIGINT AS order_value,
-       SUM(shipped_value)::BIGINT AS shipped_value,
-       SUM(invoiced_value)::BIGINT AS invoiced_value,
-       (SUM(invoiced_value) - SUM(shipped_value))::BIGINT AS difference
-FROM lines GROUP BY currency ORDER BY currency
-"""
 
-_LINES_SELECT = """
-SELECT l.order_number, l.line_no, o.sku, l.currency, ordered_milli AS ordered_qty,
-       shipped_milli AS shipped_qty, invoiced_milli AS invoiced_qty, order_value,
-       shipped_value, invoiced_value, invoiced_value - shipped_value AS difference
-FROM lines l LEFT JOIN orders o ON o.order_number = l.order_number AND o.line_no = l.line_no
-ORDER BY l.order_number, l.line_no
-"""
+def _pod_rows(
+    con: duckdb.DuckDBPyConnection, shipments: pd.DataFrame, kept: pd.DataFrame, as_given: bool
+) -> pd.DataFrame:
+    """The shipment lines delivered without proof of delivery, with their keys and numbers.
+    Joined as given, each is the one shipment row of a kept line; grouped, they are asked for."""
+    if as_given:
+        positions = kept["s_ref"][(kept["flags"] & sql.BITS["delivered_without_pod"]) != 0]
+    else:
+        positions = con.execute(sql.POD_POSITIONS).df()["pos"]
+    columns = ("order_number", "line_no", "quantity_milli", "shipment_number")
+    return pd.DataFrame({c: _at(shipments, c, positions) for c in columns})
 
 
 def _dicts(relation: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     names = [d[0] for d in relation.description]
     return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    match: str  # the one pass
+    systems: bool  # Salesforce and the ERP are compared
+    shipments_as_given: bool  # shipments joined without grouping
+
+
+def _plan(frames: dict[str, pd.DataFrame], absent: set[str]) -> _Plan:
+    systems = not absent & {"sf_status", "erp_status"}
+    both = not absent & {"in_erp", "in_3pl"}
+    columns: dict[str, str] = {}
+    shipments_as_given = _unique_keys(frames["shipments"])
+    if shipments_as_given:
+        one_sided = sql.ONE_SIDED_GIVEN if both else sql.ONE_SIDED_UNKNOWN
+        shipments = sql.SHIPMENTS_AS_GIVEN.format(one_sided=one_sided[0])
+        columns["s_ref"] = sql.MATCH_AS_GIVEN["s_ref"]
+    else:
+        one_sided = sql.ONE_SIDED_GROUPED if both else sql.ONE_SIDED_UNKNOWN
+        shipments = sql.SHIPMENTS_GROUPED.format(one_sided=one_sided[0])
+        columns["s_ref"] = sql.MATCH_GROUPED["s_ref"]
+    columns["one_sided"] = one_sided[1]
+    if _unique_keys(frames["invoices"]):
+        invoices, given = sql.INVOICES_AS_GIVEN, sql.MATCH_AS_GIVEN
+    else:
+        invoices, given = sql.INVOICES_GROUPED, sql.MATCH_GROUPED
+    columns |= {"i_ref": given["i_ref"], "min_price": given["min_price"]}
+    statuses = (
+        "o.sf_status, o.erp_status"
+        if systems
+        else "NULL::VARCHAR AS sf_status, NULL::VARCHAR AS erp_status"
+    )
+    conditions = dict(sql.FLAGS)
+    more = [term for term, on in ((sql.ONE_SIDED, both), (sql.ONE_SYSTEM, systems)) if on]
+    conditions["missing_in_system"] = " OR ".join([conditions["missing_in_system"], *more])
+    if not systems:
+        del conditions["status_mismatch"]
+    # A CASE, not COALESCE(...)::INTEGER * bit: NULL reads as "not this class" in one step.
+    flags = " + ".join(
+        f"CASE WHEN {condition} THEN {sql.BITS[name]} ELSE 0 END"
+        for name, condition in conditions.items()
+    )
+    text = sql.MATCH.format(
+        shipments=shipments, invoices=invoices, statuses=statuses, flags=flags, **columns
+    )
+    return _Plan(text, systems, shipments_as_given)
 
 
 def reconcile(
@@ -300,40 +279,45 @@ def reconcile(
     with_lines: bool = False,
     threads: int | None = None,
 ) -> MatchResult:
-    """Match the three sides; every discrepancy class with its records and amounts."""
+    """Match the three sides; every discrepancy class with its records and amounts.
+
+    One DuckDB pass joins the sides, values every line, flags its classes and totals by
+    currency, keeping only the flagged lines (every line `with_lines`); the rest works on
+    those few."""
     con = duckdb.connect()
     try:
         # Every result is sorted explicitly, so DuckDB need not keep the input order.
         con.execute("SET preserve_insertion_order = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
+        frames = {"orders": _frame(orders), "shipments": _frame(shipments)}
+        frames["invoices"] = _frame(invoices)
         absent: set[str] = set()
-        for side, data in (("orders", orders), ("shipments", shipments), ("invoices", invoices)):
-            absent |= _register(con, side, data)
-        # Salesforce and the ERP are compared only when both views were given.
-        systems = not absent & {"sf_status", "erp_status"}
-        one_sided = "BOOL_OR(in_erp <> in_3pl)" if not absent & {"in_erp", "in_3pl"} else "FALSE"
-        statuses = (
-            "o.sf_status, o.erp_status"
-            if systems
-            else "NULL::VARCHAR AS sf_status, NULL::VARCHAR AS erp_status"
-        )
-        con.execute(_LINES_SQL.format(one_sided=one_sided, statuses=statuses))
+        for side, frame in frames.items():
+            absent |= _register(con, side, frame)
+        plan = _plan(frames, absent)
         params = {
-            "systems": systems,
             "tol": tolerances.price_e4,
             "as_of": tolerances.as_of_day,
             "grace": tolerances.invoice_grace_days,
+            "all": with_lines,
         }
+        con.execute(plan.match, params)
+        kept = _kept(con, frames, plan.systems)
+        con.register("kept_in", kept)
+        con.execute(sql.KEPT_TABLE)
+        pod = _pod_rows(con, frames["shipments"], kept, plan.shipments_as_given)
+        con.register("pod_in", pod)
+        con.execute(sql.POD_VIEW)
         classes: dict[str, list[dict[str, Any]]] = {}
-        for name, (condition, amount, note) in _LINE_CLASSES.items():
-            sql = _DETAIL_SELECT.format(condition=condition, amount=amount, note=note)
-            used = {k: v for k, v in params.items() if f"${k}" in sql}
-            classes[name] = _dicts(con.execute(sql, used))
-        classes["delivered_without_pod"] = _dicts(con.execute(_POD_SQL))
-        classes["status_mismatch"] = _dicts(con.execute(_STATUS_SQL))
-        summary = _dicts(con.execute(_SUMMARY_SQL))
-        lines = _dicts(con.execute(_LINES_SELECT)) if with_lines else None
+        for name, (amount, note) in sql.DETAILS.items():
+            query = sql.DETAIL.format(bit=sql.BITS[name], amount=amount, note=note)
+            classes[name] = _dicts(con.execute(query))
+        classes["delivered_without_pod"] = _dicts(con.execute(sql.POD))
+        status = sql.STATUS.format(bit=sql.BITS["status_mismatch"])
+        classes["status_mismatch"] = _dicts(con.execute(status))
+        summary = _dicts(con.execute(sql.SUMMARY))
+        lines = _dicts(con.execute(sql.LINES)) if with_lines else None
         return MatchResult(
             summary,
             {name: classes[name] for name in CLASSES},

@@ -18,11 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.formula_safety import write_text
@@ -40,6 +39,7 @@ from reports.reconcile_core import (
     from_decimal,
     reconcile,
 )
+from reports.reconcile_store import load_sides
 
 TITLES = {
     "missing_in_system": "Missing in a system",
@@ -146,80 +146,6 @@ class Reconciliation:
 
 def _day(value: date | None) -> int | None:
     return (value - date(1970, 1, 1)).days if value else None
-
-
-def load_sides(
-    session: Session, date_from: date, date_to: date
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The three sides of the period as columns, money and quantities as integers."""
-    numbers = set(
-        session.scalars(
-            select(m.Order.number).where(m.Order.order_date.between(date_from, date_to))
-        )
-    )
-    order_rows = session.execute(
-        select(m.OrderLine, m.Order.currency)
-        .join(m.Order, m.Order.number == m.OrderLine.order_number)
-        .where(m.Order.order_date.between(date_from, date_to))
-    ).all()
-    orders = pd.DataFrame(
-        {
-            "order_number": [ln.order_number for ln, _ in order_rows],
-            "line_no": [ln.line_no for ln, _ in order_rows],
-            "sku": [ln.sku for ln, _ in order_rows],
-            "currency": [ln.currency or cur for ln, cur in order_rows],
-            "quantity_milli": [from_decimal(ln.quantity, 3) for ln, _ in order_rows],
-            "price_e4": [from_decimal(ln.unit_price, 4) for ln, _ in order_rows],
-        }
-    )
-    shipment_rows = session.execute(
-        select(m.ShipmentLine, m.Shipment)
-        .join(m.Shipment, m.Shipment.number == m.ShipmentLine.shipment_number)
-        .where(
-            or_(
-                m.Shipment.order_number.in_(numbers),
-                m.Shipment.ship_date.between(date_from, date_to),
-            )
-        )
-    ).all()
-    shipments = pd.DataFrame(
-        {
-            "order_number": [s.order_number for _, s in shipment_rows],
-            "line_no": [ln.order_line_no for ln, _ in shipment_rows],
-            "quantity_milli": [from_decimal(ln.quantity, 3) for ln, _ in shipment_rows],
-            "shipment_number": [s.number for _, s in shipment_rows],
-            "ship_day": [_day(s.ship_date) for _, s in shipment_rows],
-            "delivered": [s.status == "delivered" for _, s in shipment_rows],
-            "has_pod": [
-                s.pod_location is not None or s.pod_signed_by is not None for _, s in shipment_rows
-            ],
-        }
-    )
-    invoice_rows = session.execute(
-        select(m.InvoiceLine, m.Invoice)
-        .join(m.Invoice, m.Invoice.number == m.InvoiceLine.invoice_number)
-        .where(m.Invoice.status != "cancelled")
-        .where(
-            or_(
-                m.Invoice.order_number.in_(numbers),
-                m.Invoice.invoice_date.between(date_from, date_to),
-            )
-        )
-    ).all()
-    invoices = pd.DataFrame(
-        {
-            "order_number": [i.order_number for _, i in invoice_rows],
-            "line_no": [
-                ln.order_line_no if ln.order_line_no is not None else ln.line_no
-                for ln, _ in invoice_rows
-            ],
-            "quantity_milli": [from_decimal(ln.quantity, 3) for ln, _ in invoice_rows],
-            "price_e4": [from_decimal(ln.unit_price, 4) for ln, _ in invoice_rows],
-            "currency": [ln.currency or i.currency for ln, i in invoice_rows],
-            "invoice_number": [i.number for _, i in invoice_rows],
-        }
-    )
-    return orders, shipments, invoices
 
 
 def _recorded(

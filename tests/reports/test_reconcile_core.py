@@ -121,3 +121,37 @@ def test_money_is_exact_at_the_edges():
         "order_price": Decimal("12.3456"),
         "shipped_qty": Decimal("1.500"),
     }
+
+
+def test_several_shipments_and_invoices_of_a_line_are_summed_in_any_order():
+    result = reconcile(
+        orders(("SO-1", 1, "A", "USD", 10 * Q, 5 * P), ("SO-2", 1, "B", "USD", 2 * Q, P)),
+        shipments(
+            ("SO-2", 1, 2 * Q, "SH-3", 100),
+            ("SO-1", 1, 6 * Q, "SH-2", 100),
+            ("SO-1", 1, 4 * Q, "SH-1", 101),
+        ),  # fmt: skip
+        invoices(
+            ("SO-1", 1, 6 * Q, 5 * P, "USD", "INV-2"),
+            ("SO-2", 1, 2 * Q, P, "USD", "INV-3"),
+            ("SO-1", 1, 5 * Q, 5 * P, "USD", "INV-1"),  # one unit more than shipped
+        ),
+        with_lines=True,
+    )
+    assert classes_of(result) == {"quantity_mismatch": [("SO-1", 1)]}
+    (row,) = result.classes["quantity_mismatch"]
+    assert (row["shipped_qty"], row["invoiced_qty"], row["amount"]) == (10 * Q, 11 * Q, 500)
+    assert row["reference"] == "SH-1 INV-1"
+    assert [line["shipped_qty"] for line in result.lines] == [10 * Q, 2 * Q]
+
+
+def test_a_shipment_line_without_an_order_line_number_is_missing_in_system():
+    result = reconcile(
+        orders(("SO-1", 1, "A", "USD", Q, P)),
+        shipments(("SO-1", 1, Q, "SH-1", 100), ("SO-1", None, Q, "SH-2", 100)),
+        invoices(("SO-1", 1, Q, P, "USD", "INV-1")),
+    )
+    assert classes_of(result) == {
+        "missing_in_system": [("SO-1", None)],
+        "shipped_not_invoiced": [("SO-1", None)],
+    }
