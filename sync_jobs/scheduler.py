@@ -156,6 +156,7 @@ class SchedulerService:
         pool = [Worker(self.settings, pool_stop, name=f"worker-{n}") for n in range(self.workers)]
         try:
             self._sync_definitions()
+            self._first_runs()
             self._published.clear()
             self.scheduler = self._start_apscheduler()
             for worker in pool:
@@ -216,6 +217,17 @@ class SchedulerService:
                     session.add(row)
                 row.description, row.trigger = spec.description, trigger.describe()
                 row.urgency, row.updated_at = spec.urgency, utcnow()
+
+    def _first_runs(self) -> None:
+        """A job that has never run runs once now, not at its first grid time, so a fresh
+        `make run` fills master data and moves orders within minutes, not after 15."""
+        with session_scope(self.url) as session:
+            ran = set(session.scalars(select(JobRun.job_id).distinct()))
+        paused = self._paused_jobs()
+        now = utcnow().replace(microsecond=0)
+        for job_id in SCHEDULE:
+            if job_id not in ran and job_id not in paused:
+                create_run(self.url, job_id, now, trigger="startup")
 
     def _paused_jobs(self) -> set[str]:
         with session_scope(self.url) as session:
