@@ -133,20 +133,26 @@ def _check_lengths(model: type, values: dict[str, Any]) -> None:
             raise ValueError(f"{name} {value[:40]!r} is longer than {length} characters")
 
 
-def upsert(session: Session, record: rec.Record) -> str:
-    """Insert or update the record's row; returns 'inserted', 'updated' or 'unchanged'."""
-    model, columns = WRITERS[type(record)]
-    key, values = columns(record)
+def _upsert_row(session: Session, model: type, key: dict, values: dict) -> tuple[Any, str]:
+    """Insert or update one row by its key; returns it and 'inserted', 'updated' or
+    'unchanged'."""
     _check_lengths(model, {**key, **values})
     row = session.scalars(select(model).filter_by(**key)).first()
     if row is None:
-        session.add(model(**key, **values))
+        row = model(**key, **values)
+        session.add(row)
         session.flush()
-        return "inserted"
+        return row, "inserted"
     changed = {k: v for k, v in values.items() if getattr(row, k) != v}
     for name, value in changed.items():
         setattr(row, name, value)
-    return "updated" if changed else "unchanged"
+    return row, "updated" if changed else "unchanged"
+
+
+def upsert(session: Session, record: rec.Record) -> str:
+    """Insert or update the record's row; returns 'inserted', 'updated' or 'unchanged'."""
+    model, columns = WRITERS[type(record)]
+    return _upsert_row(session, model, *columns(record))[1]
 
 
 # --- shipments, tracking and invoices (written by track_shipments and sync_invoices) ---------
@@ -283,26 +289,12 @@ def upsert_invoice(session: Session, r: rec.Invoice) -> str:
     return outcome
 
 
-def _upsert_row(session: Session, model: type, key: dict, values: dict) -> Any:
-    _check_lengths(model, {**key, **values})
-    row = session.scalars(select(model).filter_by(**key)).first()
-    if row is None:
-        row = model(**key, **values)
-        session.add(row)
-        session.flush()
-        return row
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-    return row
-
-
 def upsert_order(session: Session, order: rec.Order, erp_number: str | None = None) -> m.Order:
     """The order header and its lines; erp_number is kept as it was when not given."""
     key, values = _order(order)
     if erp_number is not None:
         values["erp_number"] = erp_number
-    row = _upsert_row(session, m.Order, key, values)
+    row, _ = _upsert_row(session, m.Order, key, values)
     for line in order.lines:
         _upsert_row(session, m.OrderLine, *_order_line(order.number, line))
     return row
