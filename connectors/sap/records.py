@@ -346,11 +346,14 @@ def rows(table: Any) -> list[dict[str, Any]]:
     return list(table)
 
 
-def parse_orders(result: dict[str, Any]) -> list[Order]:
+def _documents(result: dict[str, Any], parse: Any) -> list[Any]:
+    """Each header of a document read (VBELN) parsed with its item rows."""
     items = _group(rows(result.get("ITEMS")))
-    return [
-        parse_order(h, items.get(text(h.get("VBELN")), [])) for h in rows(result.get("HEADERS"))
-    ]
+    return [parse(h, items.get(text(h.get("VBELN")), [])) for h in rows(result.get("HEADERS"))]
+
+
+def parse_orders(result: dict[str, Any]) -> list[Order]:
+    return _documents(result, parse_order)
 
 
 def parse_order(header: dict[str, Any], items: list[dict[str, Any]]) -> Order:
@@ -392,10 +395,7 @@ def parse_order(header: dict[str, Any], items: list[dict[str, Any]]) -> Order:
 
 
 def parse_shipments(result: dict[str, Any]) -> list[Shipment]:
-    items = _group(rows(result.get("ITEMS")))
-    return [
-        parse_shipment(h, items.get(text(h.get("VBELN")), [])) for h in rows(result.get("HEADERS"))
-    ]
+    return _documents(result, parse_shipment)
 
 
 def parse_shipment(header: dict[str, Any], items: list[dict[str, Any]]) -> Shipment:
@@ -424,10 +424,7 @@ def parse_shipment(header: dict[str, Any], items: list[dict[str, Any]]) -> Shipm
 
 
 def parse_invoices(result: dict[str, Any]) -> list[Invoice]:
-    items = _group(rows(result.get("ITEMS")))
-    return [
-        parse_invoice(h, items.get(text(h.get("VBELN")), [])) for h in rows(result.get("HEADERS"))
-    ]
+    return _documents(result, parse_invoice)
 
 
 def parse_invoice(header: dict[str, Any], items: list[dict[str, Any]]) -> Invoice:
