@@ -32,7 +32,7 @@ from core.store.models import Order, OrderLine, PriceListEntry, ShipTo, Upload, 
 from sync_jobs.base import ItemSpec, Job, RunContext
 from templates_xlsx import get_kind
 from templates_xlsx.check import CheckResult
-from templates_xlsx.kind import CellError, jsonable
+from templates_xlsx.kind import CLOSED_STATUSES, CellError, jsonable
 from templates_xlsx.preview import row_version
 from templates_xlsx.validate import header_key
 from templates_xlsx.writeback import write_results
@@ -53,6 +53,9 @@ class Change:
     records: list[Any]
     current: dict | None  # the store's image of the row's record now
     apply: Callable[[Session], None]
+    # (customer, code) of an address book line the write removes: `records` are then the
+    # lines kept, read from the ERP just before the write.
+    removes: tuple[str, str] | None = None
 
 
 def results_path(data_path: Path, upload_id: int) -> Path:
@@ -141,7 +144,12 @@ class ApplyUploads(Job):
             return self._reject(payload, exc.message, exc.hint)
         if conflict is not None:
             return self._reject(payload, conflict, "download current data and upload it again")
-        results = self.connector.upsert(change.entity, change.records)
+        if change.removes is not None:
+            try:
+                change.records = self._kept_lines(change.removes)
+            except RecordRejectedError as exc:
+                return self._reject(payload, exc.message, exc.hint)
+        results = self.connector.upsert(change.entity, change.records) if change.records else []
         failed = [r for r in results if not r.ok]
         if failed:
             message = "; ".join(f"{r.code or 'rejected'}: {r.message}" for r in failed)
@@ -164,7 +172,35 @@ class ApplyUploads(Job):
         self._record_posted(payload, [])
         return True
 
+    def _kept_lines(self, removes: tuple[str, str]) -> list[Any]:
+        """The customer's address book as the ERP holds it now, without the line removed."""
+        customer, code = removes
+        book = read_book(self.connector, customer)
+        if book is None:
+            raise RecordRejectedError(
+                f"the address book of customer {customer} could not be read from "
+                f"{self.settings.erp}; nothing was removed",
+                system=self.settings.erp,
+                key=f"{customer}/{code}",
+                hint="retry it from the error queue",
+            )
+        kept = [line for line in book.values() if line.code != code]
+        if kept and len(kept) == len(book):
+            return []  # already gone from the ERP: only the store follows
+        if not kept:
+            raise RecordRejectedError(
+                f"address {code} is the only address of customer {customer}; it was not removed",
+                system=self.settings.erp,
+                key=f"{customer}/{code}",
+                hint=f"add another address first, or remove it in {self.settings.erp}",
+            )
+        return kept
+
     def _landed(self, change: Change) -> bool:
+        if change.removes is not None:
+            customer, code = change.removes
+            book = _readable(lambda: read_book(self.connector, customer))
+            return book is not None and f"{customer}/{code}" not in book
         try:
             found = read_back(self.connector, change.entity, change.records)
         except Exception:  # noqa: BLE001 - unreadable means unknown: post again (upserts repeat safely)
@@ -191,10 +227,10 @@ class ApplyUploads(Job):
             change = self._change(session, upload, row)
             _rebase(upload.kind, row, change.current)
             change.apply(session)
-            message = (
-                "Posted to " + self.settings.erp + (f" ({'; '.join(warnings)})" if warnings else "")
+            message = posted_message(upload.kind, row.payload, self.settings.erp, _today())
+            _settle(
+                session, row, "done", message + (f" ({'; '.join(warnings)})" if warnings else "")
             )
-            _settle(session, row, "done", message)
             record_audit(
                 session, ACTOR, "upload.post", upload.kind, row.business_key,
                 before=row.before, after=row.payload,
@@ -260,6 +296,22 @@ def _today() -> date:
     return datetime.now(timezone.utc).date()
 
 
+def posted_message(kind: str, payload: dict, erp: str, today: date) -> str:
+    """What a posted row's Status message says; a price from a later day says it is scheduled."""
+    if payload.get("delete"):
+        return f"Removed from {erp}"
+    starts = (
+        _day((payload.get("key") or {}).get("effective_from")) if kind == "price_list" else None
+    )
+    if starts is not None and starts > today:
+        # NetSuite's price list has no dates: it keeps today's price, Orderbridge the new one.
+        return (
+            f"Scheduled: effective from {starts.isoformat()}. Kept in Orderbridge; {erp} "
+            "keeps today's price until then"
+        )
+    return f"Posted to {erp}"
+
+
 def in_effect(payload: dict, current: dict | None) -> bool:
     if payload.get("delete"):
         return current is None or not _same_key(payload, current)
@@ -281,8 +333,11 @@ def _conflict(kind: str, row: UploadRow, current: dict | None) -> str | None:
     before = row.before
     if before is None or current is None or not _same_key(row.payload, before):
         return None
-    headers = {name: field.header for name, field in get_kind(kind).fields}
-    for name in row.payload.get("set", {}):
+    spec = get_kind(kind)
+    headers = {name: field.header for name, field in spec.fields}
+    # A removal checks every field: what nobody reviewed is not thrown away.
+    names = row.payload.get("set") or [n for n, _ in spec.fields if n not in spec.key_fields]
+    for name in names:
         was, now = before.get(name), jsonable(current.get(name))
         if name in before and was != now:
             return (
@@ -404,12 +459,7 @@ def _ship_to_change(session: Session, payload: dict, erp: str, today: date) -> C
     key = payload["key"]
     current = get_kind("ship_tos").current(session, [key])[0]
     if payload.get("delete"):
-        raise RecordRejectedError(
-            f"address {key['code']} of {key['customer']} would have to be deleted",
-            system=erp,
-            key=f"{key['customer']}/{key['code']}",
-            hint="Orderbridge does not delete address book lines; remove it in the ERP",
-        )
+        return _ship_to_removal(session, key, current, erp)
     values = {**(current or {}), **payload["set"]}
     record = rec.ShipTo(
         source_system="orderbridge",
@@ -449,6 +499,39 @@ def _ship_to_change(session: Session, payload: dict, erp: str, today: date) -> C
     return Change("ship_to", [record], current, apply)
 
 
+def _ship_to_removal(session: Session, key: dict, current: dict | None, erp: str) -> Change:
+    """Undoing an address an upload added: NetSuite address book lines have no inactive flag,
+    so the customer's book is written whole (replaceAll) without it."""
+    customer, code = key["customer"], key["code"]
+    using = session.scalars(
+        select(Order.number)
+        .where(
+            Order.customer_number == customer,
+            Order.ship_to_code == code,
+            Order.status.not_in(CLOSED_STATUSES),
+        )
+        .order_by(Order.number)
+    ).all()
+    if using:
+        raise RecordRejectedError(
+            f"address {code} is the ship-to of open order(s) {', '.join(using[:5])}"
+            + (f" and {len(using) - 5} more" if len(using) > 5 else "")
+            + "; it was not removed",
+            system=erp,
+            key=f"{customer}/{code}",
+            hint="move those orders to another ship-to with an order-changes upload first",
+        )
+
+    def apply(store: Session) -> None:
+        found = store.scalars(
+            select(ShipTo).where(ShipTo.customer_number == customer, ShipTo.code == code)
+        ).first()
+        if found is not None:
+            store.delete(found)
+
+    return Change("ship_to_book", [], current, apply, removes=(customer, code))
+
+
 # --- order changes: the whole sales order is sent with the line changed -------------------
 
 LINE_FIELDS = {"quantity": _money, "requested_date": _day, "promised_date": _day}
@@ -466,6 +549,15 @@ def _order_change(session: Session, payload: dict, erp: str, today: date) -> Cha
         raise RecordRejectedError(f"order {number} line {line_no} is not in the store", key=number)
     current = get_kind("order_changes").current(session, [{"order": number, "line": line_no}])[0]
     head_values, line_values = _order_values(payload)
+    target = next(line for line in lines if line.line_no == line_no)
+    problem = _order_problem(head, target, head_values, line_values, payload.get("action"), erp)
+    if problem is not None:
+        raise RecordRejectedError(
+            f"order {number} line {line_no}: {problem[0]}; nothing was sent",
+            system=erp,
+            key=f"{number}/{line_no}",
+            hint=problem[1],
+        )
 
     def canonical_line(line: OrderLine) -> rec.OrderLine:
         values = line_values if line.line_no == line_no else {}
@@ -511,6 +603,34 @@ def _order_change(session: Session, payload: dict, erp: str, today: date) -> Cha
     return Change("order", [order], current, apply)
 
 
+def _order_problem(
+    head: Order, line: OrderLine, head_values: dict, line_values: dict, action: Any, erp: str
+) -> tuple[str, str] | None:
+    """The upload's checks again, as the order stands when the row is posted (a fulfilment
+    or a cancel may have come in since the check): (what is wrong, what to do) or None."""
+    if head.status in CLOSED_STATUSES:
+        return f"the order is {head.status} now", "closed orders are not changed"
+    if line.status in CLOSED_STATUSES and action != "reopen":
+        return f"the line is {line.status} now", "closed lines are not changed"
+    shipped = line.quantity_shipped or Decimal(0)
+    quantity = line_values.get("quantity")
+    if quantity is not None and quantity < shipped:
+        return (
+            f"Quantity {jsonable(quantity)} is below the {jsonable(shipped)} shipped since the "
+            "upload was checked",
+            f"upload a quantity of at least {jsonable(shipped)}",
+        )
+    if line_values.get("status") == "cancelled" and shipped > 0:
+        return f"{jsonable(shipped)} shipped since the upload was checked", "change the quantity"
+    if "ship_method" in head_values and not head_values["ship_method"] and head.ship_method:
+        # Upserts leave unsent fields as they are; blank would silently keep the old method.
+        return (
+            f"Ship Method cannot be cleared in {erp} from Orderbridge",
+            f"choose another ship method, or clear it in {erp}",
+        )
+    return None
+
+
 def _order_values(payload: dict) -> tuple[dict[str, Any], dict[str, Any]]:
     head: dict[str, Any] = {}
     line: dict[str, Any] = {}
@@ -538,6 +658,20 @@ BUILDERS: dict[str, Callable[[Session, dict, str, date], Change]] = {
 
 def _external_id(record: Any) -> str:
     return record.external_id or ""
+
+
+def read_book(connector: Any, customer: str) -> dict[str, Any] | None:
+    """A customer's address book lines in the ERP, by external id; None when it cannot tell."""
+    stub = rec.ShipTo(source_system="orderbridge", source_key="", customer_number=customer)
+    return read_back(connector, "ship_to", [stub])
+
+
+def _readable(read: Callable[[], Any]) -> Any:
+    try:
+        return read()
+    except Exception:  # noqa: BLE001 - unreadable means unknown: the job posts again
+        log.warning("could not read back from the ERP", exc_info=True)
+        return None
 
 
 def read_back(connector: Any, entity: str, records: list[Any]) -> dict[str, Any] | None:

@@ -5,7 +5,7 @@ rows twice post once; a stale change of the same key is refused; a resumed item 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -190,3 +190,49 @@ def test_a_resumed_item_whose_write_landed_is_booked_without_posting_again(
     assert upserts(world) == calls
     assert rows_of(settings, upload_id) == [("done", "Posted to netsuite")]
     assert stored_price(settings) == Decimal("130.00")
+
+
+def test_a_price_from_a_later_day_says_it_is_scheduled_and_todays_says_posted(
+    settings, world, tmp_path
+):
+    path = price_workbook(settings, tmp_path, "s.xlsx", "125.00")
+    book = load_workbook(path)
+    sheet = book["price_list"]
+    header = [c.value for c in sheet[1]]
+    today = next(
+        row
+        for row in sheet.iter_rows(min_row=2)
+        if (row[1].value, row[2].value, Decimal(str(row[4].value))) == (LEVEL, CURRENCY, 1)
+    )
+    later = [c.value for c in today]
+    today[header.index("Effective To")].value = date(2026, 12, 31)  # ends where the next starts
+    later[header.index("Unit Price")] = Decimal("150.00")
+    later[header.index("Effective From")] = date(2027, 1, 1)
+    sheet.append(later)
+    book.save(path)
+    upload_id = upload(settings, path)
+
+    assert run(settings).status == "completed"
+
+    assert sorted(rows_of(settings, upload_id)) == [
+        ("done", "Posted to netsuite"),
+        (
+            "done",
+            "Scheduled: effective from 2027-01-01. Kept in Orderbridge; netsuite keeps "
+            "today's price until then",
+        ),
+    ]
+    # NetSuite's list has no dates: it takes today's new price, not next year's.
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("125.00")
+    with session_scope(settings.database_url) as session:
+        dated = session.scalars(
+            select(PriceListEntry).where(
+                PriceListEntry.sku == SKU, PriceListEntry.effective_from == date(2027, 1, 1)
+            )
+        ).one()
+        assert dated.unit_price == Decimal("150.00")
+    data = load_workbook(status_of(settings, upload_id).result_path)["price_list"]
+    messages = {
+        r[header.index("Effective From")].value: r[-1].value for r in data.iter_rows(min_row=2)
+    }
+    assert messages[datetime(2027, 1, 1)].startswith("Scheduled: effective from 2027-01-01")
