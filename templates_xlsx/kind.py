@@ -182,6 +182,11 @@ class SheetKind:
 
     def inverse(self, payload: dict[str, Any], before: dict | None) -> dict[str, Any] | None:
         """The change that undoes `payload`, from the before-image (None: nothing to undo)."""
+        if payload.get("delete"):  # the record comes back as it was before the removal
+            if before is None:
+                return None
+            fields = (name for name, _ in self.fields if name not in self.key_fields)
+            return {"key": payload["key"], "set": {k: before.get(k) for k in fields}}
         if before is None:
             return {"key": payload["key"], "delete": True}
         return {"key": payload["key"], "set": {k: before.get(k) for k in payload["set"]}}

@@ -191,6 +191,13 @@ def revert_rows(upload: Upload, rows: Sequence[UploadRow]) -> list[tuple[str, di
     return [(key, payload) for key, payload in inverse if payload is not None]
 
 
+def _after_image(row: UploadRow) -> dict[str, Any] | None:
+    """The record as the posted row left it, key included; None after a removal."""
+    if row.payload.get("delete"):
+        return None
+    return {**(row.before or {}), **row.payload.get("set", {}), **(row.payload.get("key") or {})}
+
+
 def record_revert(session: Session, upload: Upload, settings: Any, *, actor: str) -> Upload:
     """A new upload whose rows undo the posted rows of `upload`, under the same approval rule."""
     if upload.status not in ("applied", "partly_applied"):
@@ -202,9 +209,10 @@ def record_revert(session: Session, upload: Upload, settings: Any, *, actor: str
         inverse = kind.inverse(row.payload, row.before) if row.status == "done" else None
         if inverse is None:
             continue
-        after = {**(row.before or {}), **row.payload.get("set", {})}
-        fields = {name: (after.get(name), value) for name, value in inverse.get("set", {}).items()}
-        shown.changes.append(RowChange(row.row_number, row.business_key, fields, after, after))
+        after = _after_image(row)
+        was = after or {}
+        fields = {name: (was.get(name), value) for name, value in inverse.get("set", {}).items()}
+        shown.changes.append(RowChange(row.row_number, row.business_key, fields, was, after))
         undo.append((row, inverse, after))
     if not undo:
         raise ApprovalError(f"upload {upload.id} posted nothing to revert", key=str(upload.id))

@@ -158,6 +158,8 @@ class PriceList(SheetKind):
 
     def inverse(self, payload: dict[str, Any], before: dict | None) -> dict[str, Any] | None:
         """A new entry (before is the price it replaced, under another key) is deleted."""
+        if payload.get("delete"):
+            return super().inverse(payload, before)
         same = before is not None and all(
             jsonable(before.get(name)) == value for name, value in payload["key"].items()
         )

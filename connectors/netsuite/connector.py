@@ -280,12 +280,13 @@ class NetSuiteConnector:
 
     def _build(self, entity: str, items: Sequence[Any]) -> list[tuple[list[str], Any]]:
         """(external ids covered, (type, fields)) per NetSuite record to write."""
-        if entity == "ship_to":
+        if entity in ("ship_to", "ship_to_book"):
             groups: dict[str, list[Any]] = {}
             for s in items:
                 groups.setdefault(s.customer_number, []).append(s)
+            build = records.build_ship_tos if entity == "ship_to" else _whole_address_book
             return [
-                ([s.external_id or f"{n}/{s.code}" for s in g], records.build_ship_tos(n, g))
+                ([s.external_id or f"{n}/{s.code}" for s in g], build(n, g))
                 for n, g in groups.items()
             ]
         if entity == "price":
@@ -304,7 +305,7 @@ class NetSuiteConnector:
             raise ConfigError(
                 f"cannot write NetSuite entity {entity!r}",
                 system=SYSTEM,
-                hint="one of " + ", ".join(sorted([*BUILDERS, "ship_to", "price"])),
+                hint="one of " + ", ".join(sorted([*BUILDERS, "ship_to", "ship_to_book", "price"])),
             )
         built: list[tuple[list[str], Any]] = []
         for item in items:
@@ -394,6 +395,19 @@ class NetSuiteConnector:
             )
             for k in keys
         ]
+
+
+def _whole_address_book(customer_number: str, ship_tos: list[Any]) -> tuple[str, Any]:
+    """The customer's complete address book: lines not sent are removed (replaceAll true, the
+    only way SOAP removes one; address book lines have no inactive flag). Lines read from
+    NetSuite keep their internalId, so they stay the same addresses rather than new ones."""
+    type_name, fields = records.build_ship_tos(customer_number, ship_tos)
+    book = fields["addressbookList"]
+    for line, ship_to in zip(book["addressbook"], ship_tos, strict=True):
+        if ship_to.source_system == SYSTEM and ship_to.source_key:
+            line["internalId"] = ship_to.source_key
+    book["replaceAll"] = True
+    return type_name, fields
 
 
 def from_settings(settings: Any) -> NetSuiteConnector:
