@@ -176,13 +176,13 @@ class ApplyUploads(Job):
         """The customer's address book as the ERP holds it now, without the line removed."""
         customer, code = removes
         book = read_book(self.connector, customer)
-        if book is None:
+        if book is None:  # a connector without address book reads (ERP errors raise)
             raise RecordRejectedError(
-                f"the address book of customer {customer} could not be read from "
-                f"{self.settings.erp}; nothing was removed",
+                f"the {self.settings.erp} connector cannot read the address book of "
+                f"customer {customer}, so address {code} was not removed",
                 system=self.settings.erp,
                 key=f"{customer}/{code}",
-                hint="retry it from the error queue",
+                hint=f"remove the address in {self.settings.erp} itself",
             )
         kept = [line for line in book.values() if line.code != code]
         if kept and len(kept) == len(book):
