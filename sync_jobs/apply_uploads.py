@@ -622,8 +622,10 @@ def _order_problem(
         )
     if line_values.get("status") == "cancelled" and shipped > 0:
         return f"{jsonable(shipped)} shipped since the upload was checked", "change the quantity"
-    if "ship_method" in head_values and not head_values["ship_method"] and head.ship_method:
-        # Upserts leave unsent fields as they are; blank would silently keep the old method.
+    clears = "ship_method" in head_values and not head_values["ship_method"] and head.ship_method
+    if clears and erp == "netsuite":
+        # NetSuite upserts leave unsent fields as they are (clearing takes a nullFieldList the
+        # connector does not send): blank would silently keep the old method. SAP sends it.
         return (
             f"Ship Method cannot be cleared in {erp} from Orderbridge",
             f"choose another ship method, or clear it in {erp}",
