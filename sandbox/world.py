@@ -109,8 +109,8 @@ PLACES = {
         ("Brisbane", "QLD", "4000"),
     ],
     "MX": [
-        ("Ciudad de México", "CDMX", "06600"),
-        ("Monterrey", "NL", "64000"),
+        ("Ciudad de México", "CMX", "06600"),
+        ("Monterrey", "NLE", "64000"),
         ("Guadalajara", "JAL", "44100"),
     ],
 }

@@ -77,8 +77,6 @@ def workbook(settings, tmp_path: Path) -> Path:
         if row[1].value == "C00195-02":
             row[header.index("Address Line 1")].value = "200 Avenida Constitucion"
             row[header.index("Contact")].value = "Ana Ruiz"
-            # The seed holds "NL" for Nuevo Leon; the check asks the ISO 3166-2 code.
-            row[header.index("State/Province")].value = "NLE"
     sheet.append([NEW.get(h, CUSTOMER if h == "Customer" else None) for h in header])
     book.save(path)
     return path
