@@ -388,7 +388,9 @@ def write_workbook(
     rec = reconciliation
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with Book(path) as book:
+    tables = [("Lines", rec.lines)] + [(TITLES[n], rec.classes[n]) for n in CLASSES]
+    titles = [t for title, table in tables for t in sheet_titles(title, len(table), rows_per_sheet)]
+    with Book(path, ["Summary", *titles, "Definitions"]) as book:
         _summary(book, rec, rows_per_sheet)
         _detail(book, "Lines", LINE_COLUMNS, rec.lines, rows_per_sheet)
         for name in CLASSES:

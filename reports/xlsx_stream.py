@@ -84,7 +84,8 @@ class Styles:
         codes = sorted({s.number_format for s in self.xfs} - set(_BUILTIN_FORMATS))
         ids = {**_BUILTIN_FORMATS, **{code: 164 + n for n, code in enumerate(codes)}}
         formats = "".join(f'<numFmt numFmtId="{ids[c]}" formatCode={quoteattr(c)}/>' for c in codes)
-        fonts = sorted({(s.bold, s.size) for s in self.xfs})
+        # Font 0 is the Normal style's: the default one, whatever else is used.
+        fonts = [(False, 11), *sorted({(s.bold, s.size) for s in self.xfs} - {(False, 11)})]
         font_id = {font: n for n, font in enumerate(fonts)}
         font_xml = "".join(
             f'<font>{"<b/>" if bold else ""}<sz val="{size}"/><name val="Calibri"/></font>'
@@ -100,8 +101,8 @@ class Styles:
             )
         return (
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet {_NS}>'
-            f'<numFmts count="{len(codes)}">{formats}</numFmts>'
-            f'<fonts count="{len(fonts)}">{font_xml}</fonts>'
+            + (f'<numFmts count="{len(codes)}">{formats}</numFmts>' if codes else "")
+            + f'<fonts count="{len(fonts)}">{font_xml}</fonts>'
             '<fills count="2"><fill><patternFill patternType="none"/></fill>'
             '<fill><patternFill patternType="gray125"/></fill></fills>'
             '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border>'
@@ -236,32 +237,36 @@ class _Entry:
 
 
 class Book:
-    """An .xlsx being written to `path`, sheet after sheet, in the order they are opened."""
+    """An .xlsx being written to `path`: its sheets named up front (the package's index goes
+    first in the zip, where file-type sniffers look), then written in that order."""
 
-    def __init__(self, path: str | Path, compresslevel: int = 1) -> None:
+    def __init__(self, path: str | Path, titles: Sequence[str], compresslevel: int = 1) -> None:
         self.path = Path(path)
         # Deflate level 1: the sheets are large and repetitive, level 6 costs several times
         # the time for a few percent of size.
         self._zip = zipfile.ZipFile(
             self.path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel
         )
-        self._sheets: list[_Entry] = []
+        self._titles = list(titles)
+        self._opened = 0
         self.styles = Styles()
+        self._part("[Content_Types].xml", _content_types(len(self._titles)))
+        self._part("_rels/.rels", _ROOT_RELS)
+        self._part("xl/workbook.xml", _workbook(self._titles))
+        self._part("xl/_rels/workbook.xml.rels", _workbook_rels(len(self._titles)))
 
     def sheet(
         self, title: str, widths: dict[int, float] | None = None, freeze_header: bool = False
     ) -> _SheetContext:
+        if self._opened >= len(self._titles) or self._titles[self._opened] != title:
+            raise ValueError(f"sheet {title!r} is not the next of {self._titles}")
+        self._opened += 1
         entry = _Entry(title, widths or {}, freeze_header)
-        self._sheets.append(entry)
-        name = f"xl/worksheets/sheet{len(self._sheets)}.xml"
-        return _SheetContext(self, entry, name)
+        return _SheetContext(self, entry, f"xl/worksheets/sheet{self._opened}.xml")
 
     def close(self) -> None:
-        titles = [entry.title for entry in self._sheets]
-        self._part("[Content_Types].xml", _content_types(len(titles)))
-        self._part("_rels/.rels", _ROOT_RELS)
-        self._part("xl/workbook.xml", _workbook(titles))
-        self._part("xl/_rels/workbook.xml.rels", _workbook_rels(len(titles)))
+        if self._opened != len(self._titles):
+            raise ValueError(f"{len(self._titles) - self._opened} sheet(s) never written")
         self._part("xl/styles.xml", self.styles.xml())
         self._zip.close()
 
