@@ -281,6 +281,8 @@ def reconcile(
     try:
         # Every result is sorted explicitly, so DuckDB need not keep the input order.
         con.execute("SET preserve_insertion_order = false")
+        # A library call: no progress bar on the caller's terminal or in a worker's log.
+        con.execute("SET enable_progress_bar = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         frames = {"orders": _frame(orders), "shipments": _frame(shipments)}
