@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import duckdb
@@ -28,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 from reports import reconcile_sql as sql
+from reports.columns import Columns, places, to_decimal
+from reports.columns import from_decimal as from_decimal  # the match's edge, as before
 
 CLASSES = (
     "missing_in_system",
@@ -65,11 +66,6 @@ LINE_COLUMNS = (
     "invoiced_value",
     "difference",
 )
-MONEY_COLUMNS = frozenset(
-    {"order_value", "shipped_value", "invoiced_value", "difference", "amount"}
-)
-PRICE_COLUMNS = frozenset({"order_price", "invoice_price"})
-QTY_COLUMNS = frozenset({"ordered_qty", "shipped_qty", "invoiced_qty"})
 
 _TYPES = {
     "orders": {
@@ -115,23 +111,14 @@ class Tolerances:
 class MatchResult:
     """Summary per currency, the discrepancies per class, and (when asked) every line.
 
-    Values are integers as in the match (cents, thousandths, ten-thousandths); `rows` turns
-    them into Decimals for people."""
+    Values are integers as in the match (cents, thousandths, ten-thousandths);
+    `as_people_see_it` turns a row into Decimals for people. Classes and lines are lists of
+    dicts, or `Columns` when the match was asked for columns."""
 
     summary: list[dict[str, Any]]
-    classes: dict[str, list[dict[str, Any]]]
-    lines: list[dict[str, Any]] | None = None
+    classes: dict[str, Any]
+    lines: Any = None
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def from_decimal(value: Decimal | None, places: int) -> int | None:
-    if value is None:
-        return None
-    return int((value * (10**places)).to_integral_value(ROUND_HALF_UP))
-
-
-def to_decimal(value: int | None, places: int) -> Decimal | None:
-    return None if value is None else Decimal(int(value)).scaleb(-places)
 
 
 def _frame(data: Any) -> pd.DataFrame:
@@ -223,6 +210,10 @@ def _dicts(relation: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
 
 
+def _columns(relation: duckdb.DuckDBPyConnection) -> Columns:
+    return Columns.from_numpy(relation.fetchnumpy())
+
+
 @dataclass(frozen=True)
 class _Plan:
     match: str  # the one pass
@@ -277,17 +268,21 @@ def reconcile(
     tolerances: Tolerances = Tolerances(),
     *,
     with_lines: bool = False,
+    columnar: bool = False,
     threads: int | None = None,
 ) -> MatchResult:
     """Match the three sides; every discrepancy class with its records and amounts.
 
     One DuckDB pass joins the sides, values every line, flags its classes and totals by
     currency, keeping only the flagged lines (every line `with_lines`); the rest works on
-    those few."""
+    those few. `columnar` gives the classes and lines as `Columns` instead of dicts, for a
+    period too big for a dict per row (the workbook)."""
     con = duckdb.connect()
     try:
         # Every result is sorted explicitly, so DuckDB need not keep the input order.
         con.execute("SET preserve_insertion_order = false")
+        # A library call: no progress bar on the caller's terminal or in a worker's log.
+        con.execute("SET enable_progress_bar = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         frames = {"orders": _frame(orders), "shipments": _frame(shipments)}
@@ -309,15 +304,16 @@ def reconcile(
         pod = _pod_rows(con, frames["shipments"], kept, plan.shipments_as_given)
         con.register("pod_in", pod)
         con.execute(sql.POD_VIEW)
-        classes: dict[str, list[dict[str, Any]]] = {}
+        rows = _columns if columnar else _dicts
+        classes: dict[str, Any] = {}
         for name, (amount, note) in sql.DETAILS.items():
             query = sql.DETAIL.format(bit=sql.BITS[name], amount=amount, note=note)
-            classes[name] = _dicts(con.execute(query))
-        classes["delivered_without_pod"] = _dicts(con.execute(sql.POD))
+            classes[name] = rows(con.execute(query))
+        classes["delivered_without_pod"] = rows(con.execute(sql.POD))
         status = sql.STATUS.format(bit=sql.BITS["status_mismatch"])
-        classes["status_mismatch"] = _dicts(con.execute(status))
+        classes["status_mismatch"] = rows(con.execute(status))
         summary = _dicts(con.execute(sql.SUMMARY))
-        lines = _dicts(con.execute(sql.LINES)) if with_lines else None
+        lines = rows(con.execute(sql.LINES)) if with_lines else None
         return MatchResult(
             summary,
             {name: classes[name] for name in CLASSES},
@@ -333,12 +329,6 @@ def as_people_see_it(row: Mapping[str, Any]) -> dict[str, Any]:
     quantities as Decimal (thousandths): the edge where integers become money again."""
     out: dict[str, Any] = {}
     for name, value in row.items():
-        if name in MONEY_COLUMNS:
-            out[name] = to_decimal(value, 2)
-        elif name in PRICE_COLUMNS:
-            out[name] = to_decimal(value, 4)
-        elif name in QTY_COLUMNS:
-            out[name] = to_decimal(value, 3)
-        else:
-            out[name] = value
+        digits = places(name)
+        out[name] = value if digits is None else to_decimal(value, digits)
     return out

@@ -18,28 +18,32 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+import numpy as np
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.formula_safety import write_text
 from core.store import models as m
 from core.store import session_scope
+from reports.columns import (
+    MONEY_COLUMNS,
+    PRICE_COLUMNS,
+    QTY_COLUMNS,
+    Columns,
+    from_decimal,
+    places,
+    to_decimal,
+)
 from reports.reconcile_core import (
     CLASSES,
     DETAIL_COLUMNS,
     LINE_COLUMNS,
-    MONEY_COLUMNS,
-    PRICE_COLUMNS,
-    QTY_COLUMNS,
     Tolerances,
     as_people_see_it,
-    from_decimal,
     reconcile,
 )
 from reports.reconcile_store import load_sides
+from reports.xlsx_stream import MAX_ROWS, Book, Sheet, Style, number_cells, text_cells
 
 TITLES = {
     "missing_in_system": "Missing in a system",
@@ -118,27 +122,43 @@ RECORDED = {
 
 @dataclass
 class Reconciliation:
+    """The period's totals by currency (rows as people see them), and every line and each
+    class's records as `Columns` (a million lines stay a few arrays)."""
+
     date_from: date
     date_to: date
     generated_at: datetime
     summary: list[dict[str, Any]]
-    classes: dict[str, list[dict[str, Any]]]
-    lines: list[dict[str, Any]]
+    classes: dict[str, Columns]
+    lines: Columns
     notes: list[str] = field(default_factory=list)
 
     def class_totals(self) -> list[dict[str, Any]]:
         """Records and amount per class and currency, as the Summary shows them."""
-        totals: dict[tuple[str, str], dict[str, Any]] = {}
+        totals = []
         for name in CLASSES:
-            for row in self.classes[name]:
-                key = (name, row["currency"] or "")
-                entry = totals.setdefault(
-                    key,
-                    {"class": name, "currency": key[1], "records": 0, "amount": Decimal(0)},
+            table = self.classes[name]
+            if not len(table):
+                continue
+            currency, no_currency = table.values("currency")
+            amount, no_amount = table.values("amount")
+            frame = pd.DataFrame(
+                {
+                    "currency": np.where(no_currency, "", currency.astype(object)),
+                    "amount": np.where(no_amount, 0, amount).astype(np.int64),
+                }
+            )
+            grouped = frame.groupby("currency", sort=True)["amount"].agg(["size", "sum"])
+            for code, records, cents in grouped.itertuples():
+                totals.append(
+                    {
+                        "class": name,
+                        "currency": code,
+                        "records": int(records),
+                        "amount": to_decimal(int(cents), 2),
+                    }
                 )
-                entry["records"] += 1
-                entry["amount"] += row["amount"] or Decimal(0)
-        return [totals[k] for k in sorted(totals, key=lambda k: (CLASSES.index(k[0]), k[1]))]
+        return totals
 
 
 # ---- reading the store --------------------------------------------------------------------
@@ -192,15 +212,14 @@ def build_reconciliation(
     """Reconcile the period from the store; `settings` gives the tolerances (defaults else)."""
     with session_scope(url) as session:
         orders, shipments, invoices = load_sides(session, date_from, date_to)
-        result = reconcile(
-            orders, shipments, invoices, tolerances_from(settings, date_to), with_lines=True
-        )
-        classes = {
-            name: [as_people_see_it(row) for row in rows] for name, rows in result.classes.items()
-        }
+        tolerances = tolerances_from(settings, date_to)
+        result = reconcile(orders, shipments, invoices, tolerances, with_lines=True, columnar=True)
+        classes = dict(result.classes)
         for name in RECORDED:
-            seen = {row["order_number"] for row in classes[name]}
-            classes[name] += _recorded(session, name, seen, date_from, date_to)
+            numbers, missing = classes[name].values("order_number")
+            seen = set(numbers[~missing].tolist())
+            found = _recorded(session, name, seen, date_from, date_to)
+            classes[name] = classes[name] + Columns.from_rows(found, DETAIL_COLUMNS)
     notes = []
     if orders.empty:
         notes.append("The store holds no orders dated in this period.")
@@ -210,14 +229,14 @@ def build_reconciliation(
         datetime.now(timezone.utc),
         [as_people_see_it(row) for row in result.summary],
         classes,
-        [as_people_see_it(row) for row in result.lines or []],
+        result.lines,
         notes,
     )
 
 
 # ---- writing the workbook -----------------------------------------------------------------
 
-FORMATS = {"money": "#,##0.00", "price": "#,##0.0000", "qty": "#,##0.###", "int": "0"}
+FORMATS = {"money": "#,##0.00", "price": "#,##0.0000", "qty": "#,##0.###"}
 TEXT_COLUMNS = frozenset({"order_number", "sku", "currency", "reference", "note", "class"})
 HEADINGS = {
     "order_number": "Order",
@@ -240,70 +259,141 @@ HEADINGS = {
     "records": "Records",
     "class": "Class",
 }
+TOTALS = ("currency", "lines", "order_value", "shipped_value", "invoiced_value", "difference")
+BY_CLASS = ("class", "currency", "records", "amount")
+ROWS_PER_SHEET = MAX_ROWS - 1  # under the heading row
+BLOCK = 20_000  # rows rendered at once: bounds the text a block holds in memory
 
 
-def _put(cell: Any, name: str, value: Any) -> None:
-    if name in TEXT_COLUMNS or isinstance(value, str):
-        write_text(cell, value)
-        return
-    cell.value = value
+def _format(name: str) -> str:
     if name in MONEY_COLUMNS:
-        cell.number_format = FORMATS["money"]
-    elif name in PRICE_COLUMNS:
-        cell.number_format = FORMATS["price"]
-    elif name in QTY_COLUMNS:
-        cell.number_format = FORMATS["qty"]
+        return FORMATS["money"]
+    if name in PRICE_COLUMNS:
+        return FORMATS["price"]
+    if name in QTY_COLUMNS:
+        return FORMATS["qty"]
+    return "General"
 
 
-def _table(sheet: Any, top: int, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> int:
-    """Headings at row `top`, one row per record under them; returns the next free row."""
-    for col, name in enumerate(columns, start=1):
-        cell = sheet.cell(row=top, column=col, value=HEADINGS.get(name, name))
-        cell.font = Font(bold=True)
-    for r, row in enumerate(rows, start=top + 1):
+def _widths(*tables: tuple[str, ...]) -> dict[int, float]:
+    widths: dict[int, float] = {}
+    for columns in tables:
         for col, name in enumerate(columns, start=1):
-            _put(sheet.cell(row=r, column=col), name, row.get(name))
+            width = 36 if name == "note" else max(12, len(HEADINGS.get(name, name)) + 2)
+            widths[col] = max(widths.get(col, 0), width)
+    return widths
+
+
+def sheet_titles(title: str, records: int, per_sheet: int = ROWS_PER_SHEET) -> list[str]:
+    """The sheets a table takes: its title, then "<title> (2)" and on when it is longer than
+    a sheet holds; an empty table still gets its sheet."""
+    parts = max(1, -(-records // per_sheet))
+    return [title] + [f"{title} ({n})" for n in range(2, parts + 1)]
+
+
+def _small_table(sheet: Sheet, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    sheet.row([HEADINGS.get(name, name) for name in columns], bold=True)
+    formats = [_format(name) for name in columns]
+    for row in rows:
+        values = [row.get(name) for name in columns]
+        values = [
+            str(v) if name in TEXT_COLUMNS and v is not None else v
+            for name, v in zip(columns, values, strict=True)
+        ]
+        sheet.row(values, formats)
+
+
+def _continued(rec: Reconciliation, per_sheet: int) -> list[str]:
+    tables = [("Lines", rec.lines)] + [(TITLES[n], rec.classes[n]) for n in CLASSES]
+    notes = []
+    for title, table in tables:
+        titles = sheet_titles(title, len(table), per_sheet)
+        if len(titles) > 1:
+            notes.append(
+                f"{title}: {len(table):,} records, more than a sheet holds ({per_sheet:,}), "
+                f"on {len(titles)} sheets ({', '.join(titles)}); the totals above count them "
+                "all."
+            )
+    return notes
+
+
+def _summary(book: Book, rec: Reconciliation, per_sheet: int) -> None:
+    widths = _widths(TOTALS, BY_CLASS)
+    widths[1] = 24
+    with book.sheet("Summary", widths) as sheet:
+        sheet.row(["Order to cash reconciliation"], bold=True, size=14)
+        sheet.row(["Period", f"{rec.date_from.isoformat()} to {rec.date_to.isoformat()}"])
+        sheet.row(["Generated", rec.generated_at.strftime("%Y-%m-%d %H:%M UTC")])
+        sheet.skip()
+        sheet.row(["Totals by currency (tie out to the Lines sheet)"], bold=True)
+        _small_table(sheet, TOTALS, rec.summary)
+        sheet.skip()
+        sheet.row(["Discrepancies by class (tie out to the class sheets)"], bold=True)
+        by_class = [{**t, "class": TITLES[t["class"]]} for t in rec.class_totals()]
+        _small_table(sheet, BY_CLASS, by_class)
+        sheet.skip()
+        for note in [*rec.notes, *_continued(rec, per_sheet)]:
+            sheet.row([note])
+
+
+def _block(sheet: Sheet, table: Columns, columns: tuple[str, ...], start: int, stop: int) -> None:
+    numbers = sheet.numbers(stop - start)
+    cells = []
     for col, name in enumerate(columns, start=1):
-        width = 36 if name == "note" else max(12, len(HEADINGS.get(name, name)) + 2)
-        sheet.column_dimensions[get_column_letter(col)].width = width
-    return top + len(rows) + 2
+        values, missing = table.values(name)
+        values, missing = values[start:stop], missing[start:stop]
+        if name in TEXT_COLUMNS or values.dtype == object:
+            values = values.astype(object)
+            values[missing] = None
+            cells.append(text_cells(values, col, numbers, sheet.styles))
+        else:
+            xf = sheet.styles.xf(Style(number_format=_format(name)))
+            cells.append(number_cells(values, missing, places(name) or 0, col, numbers, xf))
+    sheet.block(numbers, cells)
 
 
-def write_workbook(reconciliation: Reconciliation, path: str | Path) -> Path:
-    """Summary (first), Lines, a sheet per class, Definitions; amounts are numbers."""
+def _detail(
+    book: Book, title: str, columns: tuple[str, ...], table: Columns, per_sheet: int
+) -> None:
+    """A table on its sheet, continued on "<title> (2)" and on past `per_sheet` rows."""
+    for part, name in enumerate(sheet_titles(title, len(table), per_sheet)):
+        start = part * per_sheet
+        stop = min(start + per_sheet, len(table))
+        with book.sheet(name, _widths(columns), freeze_header=True) as sheet:
+            sheet.row([HEADINGS.get(c, c) for c in columns], bold=True)
+            for first in range(start, stop, BLOCK):
+                _block(sheet, table, columns, first, min(first + BLOCK, stop))
+
+
+def _definitions(book: Book, per_sheet: int) -> None:
+    continued = (
+        "Continued sheets",
+        f"A class or the Lines with more records than a sheet holds ({per_sheet:,} under "
+        'the heading) continues on "<sheet> (2)", "<sheet> (3)" and so on, each with the '
+        "heading; the Summary counts them all.",
+    )
+    with book.sheet("Definitions", {1: 24, 2: 110}) as sheet:
+        for term, meaning in (*DEFINITIONS, continued):
+            sheet.row([term, meaning], bold=(True, False))
+
+
+def write_workbook(
+    reconciliation: Reconciliation, path: str | Path, rows_per_sheet: int = ROWS_PER_SHEET
+) -> Path:
+    """Summary (first), Lines, a sheet per class, Definitions; amounts are numbers. Written
+    as a stream, a block of rows at a time; a table longer than `rows_per_sheet` continues
+    on further sheets."""
+    if not 0 < rows_per_sheet <= ROWS_PER_SHEET:
+        raise ValueError(f"rows_per_sheet must be 1 to {ROWS_PER_SHEET:,}")
     rec = reconciliation
-    book = Workbook()
-    summary = book.active
-    summary.title = "Summary"
-    summary["A1"] = "Order to cash reconciliation"
-    summary["A1"].font = Font(bold=True, size=14)
-    summary["A2"] = "Period"
-    write_text(summary["B2"], f"{rec.date_from.isoformat()} to {rec.date_to.isoformat()}")
-    summary["A3"] = "Generated"
-    write_text(summary["B3"], rec.generated_at.strftime("%Y-%m-%d %H:%M UTC"))
-    summary["A5"] = "Totals by currency (tie out to the Lines sheet)"
-    summary["A5"].font = Font(bold=True)
-    totals = ("currency", "lines", "order_value", "shipped_value", "invoiced_value", "difference")
-    row = _table(summary, 6, totals, rec.summary)
-    summary.cell(row=row, column=1, value="Discrepancies by class (tie out to the class sheets)")
-    summary.cell(row=row, column=1).font = Font(bold=True)
-    by_class = [{**t, "class": TITLES[t["class"]]} for t in rec.class_totals()]
-    row = _table(summary, row + 1, ("class", "currency", "records", "amount"), by_class)
-    for note in rec.notes:
-        write_text(summary.cell(row=row, column=1), note)
-        row += 1
-    _table(book.create_sheet("Lines"), 1, LINE_COLUMNS, rec.lines)
-    for name in CLASSES:
-        _table(book.create_sheet(TITLES[name]), 1, DETAIL_COLUMNS, rec.classes[name])
-    definitions = book.create_sheet("Definitions")
-    definitions.column_dimensions["A"].width = 24
-    definitions.column_dimensions["B"].width = 110
-    for r, (term, meaning) in enumerate(DEFINITIONS, start=1):
-        definitions.cell(row=r, column=1, value=term).font = Font(bold=True)
-        definitions.cell(row=r, column=2, value=meaning)
-    for sheet in book.worksheets[:-1]:
-        sheet.freeze_panes = "A2" if sheet.title != "Summary" else None
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    tables = [("Lines", rec.lines)] + [(TITLES[n], rec.classes[n]) for n in CLASSES]
+    titles = [t for title, table in tables for t in sheet_titles(title, len(table), rows_per_sheet)]
+    with Book(path, ["Summary", *titles, "Definitions"]) as book:
+        _summary(book, rec, rows_per_sheet)
+        _detail(book, "Lines", LINE_COLUMNS, rec.lines, rows_per_sheet)
+        for name in CLASSES:
+            _detail(book, TITLES[name], DETAIL_COLUMNS, rec.classes[name], rows_per_sheet)
+        _definitions(book, rows_per_sheet)
     return path

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -10,8 +10,13 @@ from sqlalchemy import select
 
 from core.store import models as m
 from core.store import session_scope
-from reports.reconcile_core import CLASSES
-from reports.reconciliation import TITLES, build_reconciliation, write_workbook
+from reports.reconcile_core import CLASSES, Tolerances, as_people_see_it, reconcile
+from reports.reconciliation import (
+    TITLES,
+    Reconciliation,
+    build_reconciliation,
+    write_workbook,
+)
 from tests.helpers import cli
 from tests.sync_jobs.flows_in import run_job, sandboxed, store_salesforce_orders  # noqa: F401
 
@@ -145,3 +150,156 @@ def test_report_verb_writes_the_workbook_and_refuses_bad_dates(reconciled, tmp_p
     assert bad.returncode == 64
     (line,) = bad.stderr.strip().splitlines()
     assert "--from" in line and "YYYY-MM-DD" in line and "'2026-02-30'" in line
+
+
+# ---- the writer on a period built in memory (no sandbox) ----------------------------------
+
+HOSTILE = (
+    '=HYPERLINK("http://evil.example","click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "-2+3",
+)
+Q, P = 1000, 10000  # one unit, one currency unit, in the match's integers
+
+
+def in_memory_period(orders: int, hostile: tuple[str, ...] = ()) -> Reconciliation:
+    """One line per order: every other one invoiced at a higher price (price mismatch), the
+    rest shipped and never invoiced; every third delivered without proof; two currencies.
+    The hostile strings become the first orders' SKUs and shipment numbers."""
+    numbers = [f"{n:05d}" for n in range(orders)]
+    texts = {n: hostile[i] for i, n in enumerate(numbers[: len(hostile)])}
+    currency = ["USD" if i % 3 else "EUR" for i in range(orders)]
+    sides = (
+        {
+            "order_number": numbers,
+            "line_no": [1] * orders,
+            "sku": [texts.get(n, f"0{n}") for n in numbers],
+            "currency": currency,
+            "quantity_milli": [3 * Q + i for i in range(orders)],
+            "price_e4": [7 * P + 123 * i for i in range(orders)],
+        },
+        {
+            "order_number": numbers,
+            "line_no": [1] * orders,
+            "quantity_milli": [3 * Q + i for i in range(orders)],
+            "shipment_number": [texts.get(n, f"SH{n}") for n in numbers],
+            "ship_day": [100] * orders,
+            "delivered": [True] * orders,
+            "has_pod": [i % 3 != 0 for i in range(orders)],
+        },
+        {
+            "order_number": numbers[::2],
+            "line_no": [1] * len(numbers[::2]),
+            "quantity_milli": [3 * Q + i for i in range(0, orders, 2)],
+            "price_e4": [9 * P + 123 * i for i in range(0, orders, 2)],
+            "currency": currency[::2],
+            "invoice_number": [f"INV{n}" for n in numbers[::2]],
+        },
+    )
+    result = reconcile(*sides, Tolerances(as_of_day=200), with_lines=True, columnar=True)
+    return Reconciliation(
+        date(2026, 6, 1),
+        date(2026, 6, 30),
+        datetime.now(timezone.utc),
+        [as_people_see_it(row) for row in result.summary],
+        result.classes,
+        result.lines,
+    )
+
+
+def rows_of(book, title: str) -> list[dict]:
+    """A table's rows over its sheet and the sheets it continues on, in order."""
+    sheets = [title] + [f"{title} ({n})" for n in range(2, len(book.sheetnames) + 1)]
+    return [row for name in sheets if name in book.sheetnames for row in sheet_rows(book[name])]
+
+
+def assert_ties_out(book) -> None:
+    totals, classes = summary_tables(book["Summary"])
+    recomputed = defaultdict(lambda: defaultdict(Decimal))
+    for row in rows_of(book, "Lines"):
+        sums = recomputed[row["Currency"]]
+        sums["Lines"] += 1
+        for column in ("Order value", "Shipped value", "Invoiced value", "Difference"):
+            sums[column] += Decimal(str(row[column]))
+    assert {t["Currency"] for t in totals} == set(recomputed)
+    for total in totals:
+        for column, value in recomputed[total["Currency"]].items():
+            assert Decimal(str(total[column])) == value, (total["Currency"], column)
+    by_class = defaultdict(lambda: [0, Decimal(0)])
+    for name in CLASSES:
+        for row in rows_of(book, TITLES[name]):
+            by_class[(TITLES[name], row["Currency"])][0] += 1
+            by_class[(TITLES[name], row["Currency"])][1] += Decimal(str(row["Amount"]))
+    shown = {
+        (c["Class"], c["Currency"]): [c["Records"], Decimal(str(c["Amount"]))] for c in classes
+    }
+    assert shown == dict(by_class)
+
+
+def test_the_streamed_summary_ties_out_to_its_sheets_to_the_cent(tmp_path):
+    rec = in_memory_period(40)
+    book = load_workbook(write_workbook(rec, tmp_path / "r.xlsx"))
+    assert book.sheetnames == ["Summary", "Lines", *(TITLES[n] for n in CLASSES), "Definitions"]
+    assert_ties_out(book)
+    lines = sheet_rows(book["Lines"])
+    assert len(lines) == 40 and lines[0]["Order"] == "00000"  # leading zeros kept
+    expected = [row["order_value"] for row in rec.lines]
+    assert [Decimal(str(row["Order value"])) for row in lines] == expected
+    for sheet in book.worksheets[1:-1]:
+        assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    price = book[TITLES["price_mismatch"]]
+    assert price["J2"].number_format == "#,##0.00" and price["H2"].number_format == "#,##0.0000"
+    assert price["E2"].number_format == "#,##0.###" and price.column_dimensions["L"].width == 36
+    assert book["Summary"].freeze_panes is None and book["Definitions"]["A1"].font.b
+
+
+def test_a_class_longer_than_a_sheet_continues_and_still_ties_out(tmp_path):
+    rec = in_memory_period(45)
+    assert len(rec.classes["shipped_not_invoiced"]) == 22
+    book = load_workbook(write_workbook(rec, tmp_path / "r.xlsx", rows_per_sheet=10))
+    title = TITLES["shipped_not_invoiced"]
+    assert [s for s in book.sheetnames if s.startswith(title)] == [
+        title,
+        f"{title} (2)",
+        f"{title} (3)",
+    ]
+    assert [len(sheet_rows(book[s])) for s in (title, f"{title} (2)", f"{title} (3)")] == [
+        10,
+        10,
+        2,
+    ]
+    assert book[f"{title} (3)"]["A1"].value == "Order"  # each part has the heading
+    assert [s for s in book.sheetnames if s.startswith("Lines")] == [
+        "Lines",
+        *(f"Lines ({n})" for n in range(2, 6)),
+    ]
+    assert book.sheetnames[0] == "Summary" and book.sheetnames[-1] == "Definitions"
+    assert_ties_out(book)
+    summary = [c for row in book["Summary"].iter_rows(values_only=True) for c in row if c]
+    assert any(f"{title} (3)" in str(c) and "22 records" in str(c) for c in summary)
+    terms = [row[0] for row in book["Definitions"].iter_rows(values_only=True)]
+    assert "Continued sheets" in terms
+
+
+def test_hostile_text_from_outside_stays_text_in_the_written_file(tmp_path):
+    rec = in_memory_period(12, HOSTILE)
+    book = load_workbook(write_workbook(rec, tmp_path / "r.xlsx"))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    for text in HOSTILE:
+        found = [c for c in cells if c.value == text]
+        assert len(found) >= 2, text  # at least its SKU on the Lines and a class sheet
+        for cell in found:
+            # The project's rule for .xlsx: the value unchanged, a string, kept text by Excel.
+            assert cell.data_type == "s" and cell.quotePrefix and cell.number_format == "@"
+    plain = book["Lines"]["C8"]
+    assert plain.value == "000006" and plain.data_type == "s" and not plain.quotePrefix
+
+
+def test_text_xml_cannot_carry_is_replaced_not_a_broken_file(tmp_path):
+    rec = in_memory_period(3, ("bad\x01char", "a<b>&c\r\nd"))
+    book = load_workbook(write_workbook(rec, tmp_path / "r.xlsx"))
+    skus = [row["SKU"] for row in sheet_rows(book["Lines"])]
+    assert skus[:2] == ["bad\ufffdchar", "a<b>&c\r\nd"]
