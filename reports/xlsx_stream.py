@@ -31,6 +31,8 @@ TEXT = np.dtypes.StringDType()
 # Characters XML 1.0 cannot carry at all, not even escaped; a carriage return it would turn
 # into a line feed unless escaped.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Excel reads _xHHHH_ in text as the character HHHH; a literal one gets its "_" escaped.
+_ESCAPE_LIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
 _BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "@": 49}
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -56,7 +58,7 @@ class _Probe:
 
 def xml_text(text: str) -> str:
     """Text escaped for an element's content, a carriage return kept as one."""
-    text = _ILLEGAL.sub("\ufffd", text)
+    text = _ESCAPE_LIKE.sub(r"_x005F_\1", _ILLEGAL.sub("\ufffd", text))
     return escape(text).replace("\r", "&#13;")
 
 

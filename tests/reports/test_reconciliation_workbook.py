@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import zipfile
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -299,7 +300,12 @@ def test_hostile_text_from_outside_stays_text_in_the_written_file(tmp_path):
 
 
 def test_text_xml_cannot_carry_is_replaced_not_a_broken_file(tmp_path):
-    rec = in_memory_period(3, ("bad\x01char", "a<b>&c\r\nd"))
-    book = load_workbook(write_workbook(rec, tmp_path / "r.xlsx"))
-    skus = [row["SKU"] for row in sheet_rows(book["Lines"])]
+    rec = in_memory_period(4, ("bad\x01char", "a<b>&c\r\nd", "LOT_x0041_7"))
+    path = write_workbook(rec, tmp_path / "r.xlsx")
+    skus = [row["SKU"] for row in sheet_rows(load_workbook(path)["Lines"])]
     assert skus[:2] == ["bad\ufffdchar", "a<b>&c\r\nd"]
+    # Excel reads _xHHHH_ in text as an escaped character: a literal one has its _ escaped.
+    with zipfile.ZipFile(path) as package:
+        parts = [n for n in package.namelist() if n.startswith("xl/worksheets/")]
+        xml = "".join(package.read(part).decode() for part in parts)
+    assert "LOT_x005F_x0041_7" in xml and "LOT_x0041_7" not in xml
