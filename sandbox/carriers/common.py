@@ -284,7 +284,8 @@ def transit_day_seconds(state: SandboxState, system: str) -> float:
         seconds = float(value)
     except (TypeError, ValueError):
         return float(TRANSIT_DAY_SECONDS)
-    return seconds if seconds >= 0 else float(TRANSIT_DAY_SECONDS)
+    # A real day at most: past that a story would only overflow the calendar.
+    return min(seconds, 86400.0) if seconds >= 0 else float(TRANSIT_DAY_SECONDS)
 
 
 def _moment(value: Any) -> datetime | None:
@@ -340,6 +341,8 @@ def _story(
     try:
         weight = Decimal(str(carton.get("weight_kg", 1)))
     except InvalidOperation:
+        weight = Decimal("1")
+    if not weight.is_finite() or weight <= 0:
         weight = Decimal("1")
     signer = random.Random(f"{state.seed}:{system}:{number}").choice(SIGNERS)
     return Parcel(

@@ -24,6 +24,7 @@ from sandbox.world import TAX_RATE, Invoice, InvoiceLine
 BILL_AFTER_SECONDS = 60
 BILLED = "billed_fulfillments"  # meta: fulfilment internal id -> invoice number ("": nothing)
 CENT = Decimal("0.01")
+YEAR = 365 * 86400.0
 ISO_OF = {name: code for code, name in COUNTRIES.items()}
 
 
@@ -59,10 +60,12 @@ def bill_due(state: Any) -> list[str]:
 
 
 def _number(value: Any) -> float | None:
+    """Seconds to wait, between none and a year; None (billing off) for anything else."""
     try:
-        return max(0.0, float(value)) if value is not None else None
+        seconds = float(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+    return min(max(0.0, seconds), YEAR) if seconds is not None and seconds == seconds else None
 
 
 def _decimal(text: str) -> Decimal:

@@ -138,6 +138,8 @@ def test_billing_waits_for_its_setting_and_can_be_switched_off(posted, sandbox_s
     fulfil(connector, "SHP-900001", {1: "2"}, order)
     move_clock(sandbox_state, 3600)
     assert billed(connector) == []
+    sandbox_state.meta_set("netsuite", "bill_after_seconds", "soon")  # nonsense is "off"
+    assert billed(connector) == []
     sandbox_state.meta_set("netsuite", "bill_after_seconds", 0)
     assert len(billed(connector)) == 1
 
