@@ -152,6 +152,7 @@ class SandboxState:
         payload: dict[str, Any],
         *,
         internal_id: str | None = None,
+        modified_at: datetime | None = None,
     ) -> str:
         """Upsert a record; returns its internal id.
 
@@ -159,9 +160,11 @@ class SandboxState:
         `internal_id` or the next sequential number of its system and type ("1", "2", ...).
         Writing the same external id again with a payload identical to the stored one is a
         duplicate (a resend that changed nothing); a changed payload is an update. Every
-        write, duplicate or not, sets modified_at to now, as real systems do on any save.
+        write, duplicate or not, sets modified_at to now, as real systems do on any save, or to
+        `modified_at` when a simulator writes down late what its system did at that moment.
         """
-        text, now = _canonical(payload), _timestamp(self.clock())
+        text = _canonical(payload)
+        now = _timestamp(modified_at if modified_at is not None else self.clock())
         with self.transaction() as conn:
             row = None
             if external_id is not None:

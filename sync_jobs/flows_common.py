@@ -78,9 +78,12 @@ def erp_keys(order_number: str) -> list[str]:
 def our_number(erp_order: rec.Order) -> str:
     """The Salesforce order number behind an ERP order."""
     key = erp_order.external_id or ""
-    if key.startswith(ERP_PREFIX):
-        return key[len(ERP_PREFIX) :]
-    return key or erp_order.number
+    return order_of_erp_key(key) if key else erp_order.number
+
+
+def order_of_erp_key(key: str) -> str:
+    """The order number an ERP reference names: 'SF-00000722' is ours, a bare number legacy."""
+    return key[len(ERP_PREFIX) :] if key.startswith(ERP_PREFIX) else key
 
 
 def client_reference(order_number: str, suffix: str) -> str:

@@ -29,6 +29,7 @@ from core.store import session_scope
 from core.store.opcopy import upsert_invoice
 from sync_jobs.base import ItemSpec, Job, RunContext
 from sync_jobs.exceptions import Case, settle
+from sync_jobs.flows_common import order_of_erp_key
 
 KINDS = (
     "invoice_without_order",
@@ -144,7 +145,8 @@ class Reference:
 
     def _erp_shipped(self, number: str) -> dict[int, Decimal]:
         shipped: dict[int, Decimal] = {}
-        for shipment in self._from_erp("shipment", lambda s: s.order_number).get(number, []):
+        by_order = self._from_erp("shipment", lambda s: order_of_erp_key(s.order_number))
+        for shipment in by_order.get(number, []):
             for line in shipment.lines:
                 shipped[line.order_line_no] = (
                     shipped.get(line.order_line_no, Decimal(0)) + line.quantity.value
@@ -223,6 +225,8 @@ class SyncInvoices(Job):
     def plan(self, ctx: RunContext) -> Iterable[ItemSpec]:
         self._now = ctx.window_end
         for invoice in self.erp.read_changed("invoice", ctx.window_start, ctx.window_end):
+            # An invoice billed from an order we posted names it by our key (SF-<number>).
+            invoice.order_number = order_of_erp_key(invoice.order_number)
             version = invoice.modified_at.isoformat() if invoice.modified_at else ""
             yield ItemSpec(invoice.number, rec.to_payload(invoice), version)
 

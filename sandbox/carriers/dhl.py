@@ -1,14 +1,23 @@
 """DHL simulator: Shipment Tracking - Unified, GET /track/shipments with the DHL-API-Key header.
 
 Replies follow utapi-traking-api-1.4.1.yaml exactly (ids as strings, references as an array,
-timestamps with an offset); an unknown number is the spec's 404 problem detail.
+timestamps with an offset); an unknown number is the spec's 404 problem detail. The stories are
+the world's DHL shipments and the parcels the 3PL simulator shipped with DHL.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sandbox.carriers.common import Request, health, read_request, reply
+from sandbox.carriers.common import (
+    Parcel,
+    Request,
+    find_parcel,
+    health,
+    on_reset_for,
+    read_request,
+    reply,
+)
 from sandbox.registry import Simulator
 from sandbox.state import SandboxState
 
@@ -45,31 +54,27 @@ def _event(when: Any, code: str, description: str, city: str, country: str) -> d
     return event
 
 
-def shipment_body(shipment: Any, world: Any) -> dict[str, Any]:
-    first = shipment.events[0]
-    events = [_event(first.at.replace(hour=8), "LABEL", "", first.city, first.country)]
-    events += [_event(e.at, e.code, e.description, e.city, e.country) for e in shipment.events]
+def shipment_body(parcel: Parcel) -> dict[str, Any]:
+    events = [_event(e.at, e.code, e.description, e.city, e.country) for e in parcel.events]
     events.reverse()  # newest first, as DHL sends them
-    destination = world.ship_to(shipment.ship_to_code)
-    origin = next(w for w in world.warehouses if w.code == shipment.warehouse)
     details: dict[str, Any] = {
-        "product": {"productName": shipment.service.replace("_", " ").title()},
-        "totalNumberOfPieces": shipment.packages,
-        "weight": {"value": float(shipment.weight_kg), "unitText": "kg"},
-        "references": [{"number": shipment.order_number, "type": "customer-reference"}],
+        "product": {"productName": parcel.service.replace("_", " ").title()},
+        "totalNumberOfPieces": parcel.packages,
+        "weight": {"value": float(parcel.weight_kg), "unitText": "kg"},
+        "references": [{"number": parcel.order_number, "type": "customer-reference"}],
     }
-    if shipment.delivered_at and shipment.pod_available:
-        proof: dict[str, Any] = {"timestamp": shipment.delivered_at.isoformat()}
-        if shipment.signed_by:
-            proof["signed"] = {"name": shipment.signed_by}
+    if parcel.delivered_at and parcel.pod_available:
+        proof: dict[str, Any] = {"timestamp": parcel.delivered_at.isoformat()}
+        if parcel.signed_by:
+            proof["signed"] = {"name": parcel.signed_by}
         details["proofOfDelivery"] = proof
     return {
-        "id": shipment.tracking_number,
+        "id": parcel.tracking_number,
         "service": "express",
-        "origin": _place(origin.city, origin.country),
-        "destination": _place(destination.city, destination.country),
+        "origin": _place(*parcel.origin),
+        "destination": _place(*parcel.destination),
         "status": events[0],
-        "estimatedTimeOfDelivery": f"{shipment.promised_date.isoformat()}T18:00:00+00:00",
+        "estimatedTimeOfDelivery": parcel.promised_at.isoformat(),
         "details": details,
         "events": events,
     }
@@ -79,8 +84,8 @@ def make_app(state: SandboxState):
     def track(req: Request, start_response):
         state.count_call(SYSTEM, "track", 1)
         number = req.query.get("trackingNumber", "").strip()
-        shipment = state.world.shipment_by_tracking(number) if number else None
-        if shipment is None or shipment.carrier != SYSTEM:
+        parcel = find_parcel(state, SYSTEM, number) if number else None
+        if parcel is None:
             problem = {
                 "title": "No result found",
                 "status": 404,
@@ -88,7 +93,7 @@ def make_app(state: SandboxState):
                 "instance": f"/shipment/{number}",
             }
             return reply(start_response, 404, problem, content_type=PROBLEM)
-        return reply(start_response, 200, {"shipments": [shipment_body(shipment, state.world)]})
+        return reply(start_response, 200, {"shipments": [shipment_body(parcel)]})
 
     def app(environ, start_response):
         req = read_request(environ)
@@ -112,4 +117,4 @@ def make_app(state: SandboxState):
     return app
 
 
-simulator = Simulator(system=SYSTEM, hosts=HOSTS, make_app=make_app)
+simulator = Simulator(system=SYSTEM, hosts=HOSTS, make_app=make_app, on_reset=on_reset_for(SYSTEM))

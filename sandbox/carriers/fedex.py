@@ -10,10 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.carriers.common import (
+    Parcel,
     Request,
     Service,
     Tokens,
+    find_parcels,
     health,
+    on_reset_for,
     price,
     read_request,
     reply,
@@ -83,17 +86,14 @@ def _scan(when: Any, code: str, description: str, city: str, country: str) -> di
     return scan
 
 
-def track_result(shipment: Any) -> dict[str, Any]:
-    first = shipment.events[0]
-    label = first.at.replace(hour=8)
-    scans = [_scan(label, "LABEL", "", first.city, first.country)]
-    scans += [_scan(e.at, e.code, e.description, e.city, e.country) for e in shipment.events]
+def track_result(parcel: Parcel) -> dict[str, Any]:
+    scans = [_scan(e.at, e.code, e.description, e.city, e.country) for e in parcel.events]
     scans.reverse()
     latest = scans[0]
     result: dict[str, Any] = {
         "trackingNumberInfo": {
-            "trackingNumber": shipment.tracking_number,
-            "carrierCode": "FDXG" if shipment.service == "FEDEX_GROUND" else "FDXE",
+            "trackingNumber": parcel.tracking_number,
+            "carrierCode": "FDXG" if parcel.service == "FEDEX_GROUND" else "FDXE",
         },
         "latestStatusDetail": {
             "code": latest["eventType"],
@@ -103,24 +103,24 @@ def track_result(shipment: Any) -> dict[str, Any]:
             "scanLocation": latest["scanLocation"],
         },
         "serviceDetail": {
-            "type": shipment.service,
-            "description": shipment.service.replace("_", " "),
+            "type": parcel.service,
+            "description": parcel.service.replace("_", " "),
         },
         "scanEvents": scans,
         "dateAndTimes": [
-            {"type": "SHIP", "dateTime": f"{shipment.ship_date.isoformat()}T00:00:00+00:00"},
+            {"type": "SHIP", "dateTime": f"{parcel.ship_date.isoformat()}T00:00:00+00:00"},
         ],
     }
     if "exceptionDescription" in latest:
         result["latestStatusDetail"]["ancillaryDetails"] = [
             {"reason": latest["exceptionCode"], "reasonDescription": latest["exceptionDescription"]}
         ]
-    if shipment.delivered_at:
+    if parcel.delivered_at:
         result["dateAndTimes"].append(
-            {"type": "ACTUAL_DELIVERY", "dateTime": shipment.delivered_at.isoformat()}
+            {"type": "ACTUAL_DELIVERY", "dateTime": parcel.delivered_at.isoformat()}
         )
-        if shipment.pod_available:
-            name = shipment.signed_by or ""
+        if parcel.pod_available:
+            name = parcel.signed_by or ""
             result["deliveryDetails"] = {
                 "receivedByName": name,
                 "signedByName": name,
@@ -141,15 +141,15 @@ def _not_found(number: str) -> dict[str, Any]:
     }
 
 
-def track_body(world: Any, numbers: list[str]) -> dict[str, Any]:
+def track_body(state: SandboxState, numbers: list[str]) -> dict[str, Any]:
+    parcels = find_parcels(state, SYSTEM, numbers, SERVICES)
     results = []
     for number in numbers:
-        shipment = world.shipment_by_tracking(number)
-        found = shipment is not None and shipment.carrier == SYSTEM
+        parcel = parcels.get(number)
         results.append(
             {
                 "trackingNumber": number,
-                "trackResults": [track_result(shipment) if found else _not_found(number)],
+                "trackResults": [track_result(parcel) if parcel else _not_found(number)],
             }
         )
     return {"output": {"completeTrackResults": results}}
@@ -245,7 +245,7 @@ def make_app(state: SandboxState):
                     f"At most {MAX_NUMBERS} tracking numbers per request.",
                 ),
             )
-        return send(start_response, 200, track_body(state.world, numbers))
+        return send(start_response, 200, track_body(state, numbers))
 
     def rate(req: Request, start_response):
         state.count_call(SYSTEM, "rate")
@@ -290,4 +290,4 @@ def make_app(state: SandboxState):
     return app
 
 
-simulator = Simulator(system=SYSTEM, hosts=HOSTS, make_app=make_app)
+simulator = Simulator(system=SYSTEM, hosts=HOSTS, make_app=make_app, on_reset=on_reset_for(SYSTEM))

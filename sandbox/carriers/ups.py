@@ -1,7 +1,8 @@
 """UPS simulator: OAuth client credentials, Track API details and Rating (Shop, with transit).
 
 Replies follow the UPS OpenAPI specs (OAuthClientCredentials.yaml, Tracking.yaml, Rating.yaml)
-exactly; the tracking stories come from the shared world's UPS shipments.
+exactly; the tracking stories are the shared world's UPS shipments and the parcels the 3PL
+simulator shipped with UPS (`common.find_parcels`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.carriers.common import (
+    Parcel,
     Request,
     Service,
     Tokens,
+    find_parcel,
     health,
     now_utc,
+    on_reset_for,
     price,
     read_request,
     reply,
@@ -70,38 +74,31 @@ def _activity(when: Any, code: str, description: str, city: str, country: str) -
     }
 
 
-def track_body(shipment: Any) -> dict[str, Any]:
-    label = shipment.events[0].at.replace(hour=8)
-    first = shipment.events[0]
-    activities = [_activity(label, "LABEL", "", first.city, first.country)]
-    activities += [
-        _activity(e.at, e.code, e.description, e.city, e.country) for e in shipment.events
-    ]
+def track_body(parcel: Parcel) -> dict[str, Any]:
+    activities = [_activity(e.at, e.code, e.description, e.city, e.country) for e in parcel.events]
     activities.reverse()  # most recent first, as UPS sends them
     package: dict[str, Any] = {
-        "trackingNumber": shipment.tracking_number,
+        "trackingNumber": parcel.tracking_number,
         "activity": activities,
         "currentStatus": {
             key: activities[0]["status"][key]
             for key in ("type", "code", "description", "statusCode")
             if key in activities[0]["status"]
         },
-        "packageCount": shipment.packages,
-        "service": {"code": shipment.service, "description": _service_name(shipment.service)},
-        "weight": {"unitOfMeasurement": "KGS", "weight": str(shipment.weight_kg)},
-        "deliveryDate": [{"type": "SDD", "date": shipment.promised_date.strftime("%Y%m%d")}],
+        "packageCount": parcel.packages,
+        "service": {"code": parcel.service, "description": _service_name(parcel.service)},
+        "weight": {"unitOfMeasurement": "KGS", "weight": str(parcel.weight_kg)},
+        "deliveryDate": [{"type": "SDD", "date": parcel.promised_at.strftime("%Y%m%d")}],
     }
-    if shipment.delivered_at and shipment.pod_available:
+    if parcel.delivered_at and parcel.pod_available:
         package["deliveryInformation"] = {
             "location": "Front Door",
-            "receivedBy": shipment.signed_by or "",
+            "receivedBy": parcel.signed_by or "",
         }
-        package["deliveryDate"] = [
-            {"type": "DEL", "date": shipment.delivered_at.strftime("%Y%m%d")}
-        ]
+        package["deliveryDate"] = [{"type": "DEL", "date": parcel.delivered_at.strftime("%Y%m%d")}]
     return {
         "trackResponse": {
-            "shipment": [{"inquiryNumber": shipment.tracking_number, "package": [package]}]
+            "shipment": [{"inquiryNumber": parcel.tracking_number, "package": [package]}]
         }
     }
 
@@ -192,12 +189,12 @@ def make_app(state: SandboxState):
     def track(req: Request, start_response):
         state.count_call(SYSTEM, "track", 1)
         number = req.path.rsplit("/", 1)[-1].strip().upper()
-        shipment = state.world.shipment_by_tracking(number)
-        if shipment is None or shipment.carrier != SYSTEM:
+        parcel = find_parcel(state, SYSTEM, number, SERVICES)
+        if parcel is None:
             return reply(
                 start_response, 404, _errors("151044", "No tracking information available")
             )
-        return reply(start_response, 200, track_body(shipment))
+        return reply(start_response, 200, track_body(parcel))
 
     def rate(req: Request, start_response):
         state.count_call(SYSTEM, "rate")
@@ -232,4 +229,4 @@ def make_app(state: SandboxState):
     return app
 
 
-simulator = Simulator(system=SYSTEM, hosts=HOSTS, make_app=make_app)
+simulator = Simulator(system=SYSTEM, hosts=HOSTS, make_app=make_app, on_reset=on_reset_for(SYSTEM))

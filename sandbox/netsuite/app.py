@@ -6,7 +6,8 @@ Protocol faults (state.set_fault("netsuite", kind, ...)): `concurrency`, `reques
 `session`, `invalid_login`, `permission` (each a SOAP fault), `partial_batch` (external_ids=[...]
 rejected with code=USER_ERROR), `hostile` (shape = doctype | entity | truncated | html). Each
 also takes `operation`. The account allows `concurrency_limit` requests at once (meta, default
-5); beyond it a request gets WS_CONCUR_SESSION_DISALLWD, as NetSuite answers.
+5); beyond it a request gets WS_CONCUR_SESSION_DISALLWD, as NetSuite answers. Item fulfilments
+written here are billed into invoices when invoices are searched or read (`billing`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 from lxml import etree
 
-from sandbox.netsuite import nodes, schema
+from sandbox.netsuite import billing, nodes, schema
 from sandbox.netsuite.seed import CORE, SYSTEM, load_world, ref_name, stamp
 from sandbox.registry import Simulator
 
@@ -443,6 +444,8 @@ class NetSuiteApp:
         if "type" in criteria:
             wanted = {TRANSACTION_TYPES.get((v.text or "").strip()) for v in criteria["type"]}
             rtypes = tuple(r for r in rtypes if r in wanted)
+        if "invoice" in rtypes:
+            billing.bill_due(self.state)
         since = until = None
         if "lastModifiedDate" in criteria:
             field = criteria["lastModifiedDate"]
@@ -534,6 +537,8 @@ class NetSuiteApp:
     def op_getList(self, b: Builder, request, header, fault) -> etree._Element:  # noqa: N802
         refs = list(request)
         self.state.count_call(SYSTEM, "getList", batch_size=len(refs))
+        if any(ref.get("type") == "invoice" for ref in refs):
+            billing.bill_due(self.state)
         response = b.el("platformMsgs", "getListResponse")
         container = b.el("platformMsgs", "readResponseList")
         container.append(b.status(True))
@@ -730,9 +735,14 @@ def make_app(state: Any) -> NetSuiteApp:
     return NetSuiteApp(state)
 
 
+def on_reset(state: Any) -> None:
+    load_world(state)
+    billing.on_reset(state)
+
+
 SIMULATOR = Simulator(
     system=SYSTEM,
     hosts=(".suitetalk.api.netsuite.com", schema.HOST),
     make_app=make_app,
-    on_reset=load_world,
+    on_reset=on_reset,
 )

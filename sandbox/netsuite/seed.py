@@ -285,7 +285,8 @@ def _shipment(state: Any, shipment: Any) -> None:
     put(state, "itemFulfillment", shipment.number, record, f"Item Fulfillment #{shipment.number}")
 
 
-def _invoice(state: Any, invoice: Any) -> None:
+def invoice_record(state: Any, invoice: Any) -> Node:
+    """An Invoice record of a world.Invoice (seeded, or billed by the simulator later)."""
     items = [
         node(
             "item",
@@ -322,7 +323,17 @@ def _invoice(state: Any, invoice: Any) -> None:
     record = node(
         "record", SALES, None, [k for k in kids if k is not None], externalId=invoice.number
     )
-    put(state, "invoice", invoice.number, record, f"Invoice #{invoice.number}")
+    return ordered(RECORD_TYPES["invoice"], record)
+
+
+def _invoice(state: Any, invoice: Any) -> None:
+    put(
+        state,
+        "invoice",
+        invoice.number,
+        invoice_record(state, invoice),
+        f"Invoice #{invoice.number}",
+    )
 
 
 def load_world(state: Any) -> None:

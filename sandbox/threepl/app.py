@@ -3,7 +3,8 @@ read with an opaque cursor, inventory by warehouse and SKU, cancel while unshipp
 
 The world's shipped orders and stock are copied in on reset. Orders submitted later stay
 `received` until `ship_pending(state)` ships them (a test or the sandbox CLI moves time on),
-which writes their confirmations with cartons and tracking numbers and moves the stock. Like a
+which writes their confirmations with cartons and tracking numbers (one per carton, in the
+carrier's real format; the carrier simulators track them) and moves the stock. Like a
 warehouse that works, the 3PL also ships on its own the orders received at least
 `ship_after_seconds` ago (meta, set on reset) whenever confirmations are read.
 """
@@ -17,6 +18,7 @@ from urllib.parse import unquote
 from sandbox.carriers.common import Request, health, read_request, reply
 from sandbox.registry import Simulator
 from sandbox.state import SandboxState
+from sandbox.world import dhl_check_digit, fedex_check_digit, ups_check_digit
 
 SYSTEM = "threepl"
 HOSTS = ("api.sandbox-3pl.example",)
@@ -24,6 +26,8 @@ API_KEYS = frozenset({"sandbox-3pl-key"})
 # How long a received order waits before the warehouse ships it by itself; tests that want
 # orders to stay received read confirmations sooner or set the meta to None.
 SHIP_AFTER_SECONDS = 60
+# The warehouse's own UPS shipper number: its parcels' 1Z numbers carry it.
+UPS_SHIPPER = "3PLW01"
 
 
 def _error(start_response, status: int, code: str, message: str, field: str = "") -> list[bytes]:
@@ -55,24 +59,35 @@ def _move_stock(
     state.put_record(SYSTEM, "inventory", _stock_key(warehouse, sku), row)
 
 
-def _tracking(carrier: str, seq: int) -> str:
+def _tracking(carrier: str, service: str, serial: int) -> str:
+    """A tracking number in the carrier's real format, check digit included, that no shipment
+    of the world carries: UPS under the 3PL's own shipper number, FedEx Express numbers
+    starting 6 (the world's start 7), DHL waybills starting 0 (the world's never do)."""
     if carrier == "fedex":
-        return f"77{seq:010d}"
+        first = f"6{serial % 10**10:010d}"
+        return first + fedex_check_digit(first)
     if carrier == "dhl":
-        return f"{seq:010d}"
-    return f"1Z3PL{seq:013d}"
+        first = f"0{serial % 10**8:08d}"
+        return first + dhl_check_digit(first)
+    code = service if len(service) == 2 and service.isalnum() else "03"
+    body = f"{UPS_SHIPPER}{code.upper()}{serial % 10**7:07d}"
+    return "1Z" + body + ups_check_digit(body)
 
 
 def _confirmation(
     order: dict[str, Any], seq: int, ship_date: str, created_at: str
 ) -> dict[str, Any]:
-    carrier = order.get("carrier") or {"code": "ups", "service": "03"}
+    carrier = order.get("carrier")
+    if not isinstance(carrier, dict) or not carrier.get("code"):
+        carrier = {"code": "ups", "service": "03"}
     cartons = []
     for n, line in enumerate(order["lines"], start=1):
         cartons.append(
             {
                 "carton_id": f"CTN-{seq:06d}-{n}",
-                "tracking_number": _tracking(carrier["code"], seq * 10 + n),
+                "tracking_number": _tracking(
+                    str(carrier.get("code")), str(carrier.get("service") or ""), seq * 100 + n
+                ),
                 "weight_kg": float(line.get("weight_kg", 1.0)),
                 "lines": [
                     {"line_no": line["line_no"], "sku": line["sku"], "quantity": line["quantity"]}
