@@ -154,7 +154,7 @@ def _act(upload_id: int, action):
             message, shown = action(session, _upload(session, upload_id))
         flash(message, "ok")
     except ActionRefusedError as refused:
-        flash(f"Not done: {refused.message}", "warn")
+        flash(refused.message, "warn")
     return redirect(url_for("uploads.detail", upload_id=shown))
 
 
