@@ -40,6 +40,8 @@ from templates_xlsx.writeback import write_results
 log = logging.getLogger(__name__)
 ACTOR = "apply_uploads"
 OPEN_UPLOADS = ("approved", "applying")
+# Row statuses of a posted change; "scheduled": kept in the store, sent to the ERP on its day.
+POSTED = ("done", "scheduled")
 # The ERP entity each kind writes, and which ERPs take it (SAP keeps its master data itself).
 ENTITY = {"price_list": "price", "ship_tos": "ship_to", "order_changes": "order"}
 WRITES = {"netsuite": frozenset(ENTITY), "sap": frozenset({"order_changes"})}
@@ -94,6 +96,7 @@ class ApplyUploads(Job):
                     if spec is not None:
                         specs.append(spec)
                 self._finish(session, upload)
+            specs += _due(session, _today())
         return specs
 
     def _spec(self, session: Session, upload: Upload, row: UploadRow) -> ItemSpec | None:
@@ -129,6 +132,8 @@ class ApplyUploads(Job):
     # --- carrying out -----------------------------------------------------------------
 
     def perform(self, ctx: RunContext, business_key: str, payload: Any) -> str | None:
+        if payload.get("effective"):
+            return self._post_scheduled(payload)
         try:
             with session_scope(self.url) as session:
                 upload, row = _load(session, payload)
@@ -159,9 +164,10 @@ class ApplyUploads(Job):
 
     def confirm(self, ctx: RunContext, business_key: str, payload: Any) -> bool:
         """After a crash mid-item: if the ERP already holds the change, book it, don't resend."""
+        scheduled = bool(payload.get("effective"))
         with session_scope(self.url) as session:
             upload, row = _load(session, payload)
-            if row.status != "pending":
+            if row.status != ("scheduled" if scheduled else "pending"):
                 return True
             try:
                 change = self._change(session, upload, row)
@@ -169,8 +175,61 @@ class ApplyUploads(Job):
                 return False  # perform refuses it with the reason
         if not self._landed(change):
             return False
-        self._record_posted(payload, [])
+        (self._record_scheduled if scheduled else self._record_posted)(payload, [])
         return True
+
+    # --- prices that take effect on a later day ---------------------------------------
+
+    def _post_scheduled(self, payload: dict) -> None:
+        """On its day, the price list the store holds is sent, now with the scheduled price in
+        effect. The row's before-image stays the one taken when the store took the change: a
+        revert restores what was in effect before it, not the row's own values."""
+        try:
+            with session_scope(self.url) as session:
+                upload, row = _load(session, payload)
+                if row.status != "scheduled":
+                    return None  # posted already
+                change = self._change(session, upload, row)
+                if not (_same_key(row.payload, change.current)
+                        and in_effect(row.payload, change.current)):  # fmt: skip
+                    _settle(session, row, "done", f"Not posted on {payload['effective']}: a later "
+                            "upload or a revert changed this price before its date.")  # fmt: skip
+                    self._finish(session, upload)
+                    return None
+        except RecordRejectedError as exc:
+            return self._fail_scheduled(payload, exc.message, exc.hint)
+        results = self.connector.upsert(change.entity, change.records)
+        failed = [r for r in results if not r.ok]
+        if failed:
+            message = "; ".join(f"{r.code or 'rejected'}: {r.message}" for r in failed)
+            return self._fail_scheduled(payload, f"{self.settings.erp} refused: {message}", None)
+        self._record_scheduled(payload, results)
+        return None
+
+    def _record_scheduled(self, payload: dict, results: list[Any]) -> None:
+        warnings = [w for r in results for w in r.warnings]
+        with session_scope(self.url) as session:
+            upload, row = _load(session, payload)
+            message = f"Posted to {self.settings.erp} on {_today().isoformat()}"
+            _settle(
+                session, row, "done", message + (f" ({'; '.join(warnings)})" if warnings else "")
+            )
+            record_audit(
+                session, ACTOR, "upload.post", upload.kind, row.business_key,
+                before=row.before, after={**row.payload, "effective": payload["effective"]},
+            )  # fmt: skip
+            self._finish(session, upload)
+
+    def _fail_scheduled(self, payload: dict, message: str, hint: str | None) -> None:
+        """The row stays scheduled (the store holds the price; a revert still undoes it) and
+        the failure goes to the error queue, from where a retry posts it."""
+        day = payload["effective"]
+        with session_scope(self.url) as session:
+            _upload, row = _load(session, payload)
+            row.message = f"Scheduled for {day}, not posted yet: {message}"[:2000]
+            key = row.business_key
+        hint = hint or "retry it from the error queue once fixed"
+        raise RecordRejectedError(message, system=self.settings.erp, key=key, hint=hint)
 
     def _kept_lines(self, removes: tuple[str, str]) -> list[Any]:
         """The customer's address book as the ERP holds it now, without the line removed."""
@@ -228,8 +287,9 @@ class ApplyUploads(Job):
             _rebase(upload.kind, row, change.current)
             change.apply(session)
             message = posted_message(upload.kind, row.payload, self.settings.erp, _today())
+            status = "scheduled" if scheduled_on(upload.kind, row.payload, _today()) else "done"
             _settle(
-                session, row, "done", message + (f" ({'; '.join(warnings)})" if warnings else "")
+                session, row, status, message + (f" ({'; '.join(warnings)})" if warnings else "")
             )
             record_audit(
                 session, ACTOR, "upload.post", upload.kind, row.business_key,
@@ -253,7 +313,8 @@ class ApplyUploads(Job):
         rows = _rows(session, upload)
         if any(r.status == "pending" for r in rows):
             return
-        upload.status = "applied" if all(r.status == "done" for r in rows) else "partly_applied"
+        posted = all(r.status in POSTED for r in rows)
+        upload.status = "applied" if posted else "partly_applied"
         if upload.stored_path and Path(upload.stored_path).exists():
             out = results_path(self.settings.data_path, upload.id)
             try:
@@ -296,14 +357,40 @@ def _today() -> date:
     return datetime.now(timezone.utc).date()
 
 
+def scheduled_on(kind: str, payload: dict, today: date) -> date | None:
+    """The later day a price row takes effect on (NetSuite is sent it then), or None."""
+    if kind != "price_list" or payload.get("delete"):
+        return None
+    starts = _day((payload.get("key") or {}).get("effective_from"))
+    return starts if starts is not None and starts > today else None
+
+
+def _due(session: Session, today: date) -> list[ItemSpec]:
+    """A work item for each scheduled price whose day has come, keyed by its row: posted once."""
+    specs = []
+    rows = session.execute(
+        select(UploadRow, Upload.kind)
+        .join(Upload, Upload.id == UploadRow.upload_id)
+        .where(UploadRow.status == "scheduled")
+        .order_by(UploadRow.id)
+    )
+    for row, kind in rows:
+        starts = scheduled_on(kind, row.payload, date.min)
+        if starts is None or starts > today:
+            continue
+        day = starts.isoformat()
+        payload = {"upload_id": row.upload_id, "row_id": row.id, "effective": day}
+        version = row_version(row.business_key, {"row": row.id, "effective": day})
+        specs.append(ItemSpec(f"{kind}:{row.business_key}", payload, version))
+    return specs
+
+
 def posted_message(kind: str, payload: dict, erp: str, today: date) -> str:
     """What a posted row's Status message says; a price from a later day says it is scheduled."""
     if payload.get("delete"):
         return f"Removed from {erp}"
-    starts = (
-        _day((payload.get("key") or {}).get("effective_from")) if kind == "price_list" else None
-    )
-    if starts is not None and starts > today:
+    starts = scheduled_on(kind, payload, today)
+    if starts is not None:
         # NetSuite's price list has no dates: it keeps today's price, Orderbridge the new one.
         return (
             f"Scheduled: effective from {starts.isoformat()}. Kept in Orderbridge; {erp} "
@@ -715,7 +802,7 @@ def _same_record(ours: Any, theirs: Any) -> bool:
 
 # --- the results workbook -----------------------------------------------------------------
 
-OUTCOME = {"done": "posted", "rejected": "failed", "pending": "pending"}
+OUTCOME = {"done": "posted", "rejected": "failed", "pending": "pending", "scheduled": "scheduled"}
 
 
 def write_upload_results(upload: Upload, rows: list[UploadRow], out: Path) -> Path:

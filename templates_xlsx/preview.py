@@ -206,7 +206,9 @@ def record_revert(session: Session, upload: Upload, settings: Any, *, actor: str
     shown = Preview(upload.kind, CheckResult(upload.kind, "valid"))
     undo: list[tuple[UploadRow, dict[str, Any], dict[str, Any]]] = []
     for row in upload_rows(session, upload):
-        inverse = kind.inverse(row.payload, row.before) if row.status == "done" else None
+        # A scheduled price is in the store already (the ERP gets it on its day): undone too.
+        posted = row.status in ("done", "scheduled")
+        inverse = kind.inverse(row.payload, row.before) if posted else None
         if inverse is None:
             continue
         after = _after_image(row)

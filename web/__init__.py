@@ -17,6 +17,7 @@ from core.store import session_scope
 from core.users import demo_users_exist
 from web import (
     api,
+    api_uploads,
     audit,
     auth,
     errors_queue,
@@ -40,6 +41,7 @@ BLUEPRINTS = (
     jobs.bp,
     tokens.bp,
     api.bp,
+    api_uploads.bp,
     health.bp,
     errors_queue.bp,
     exceptions_queue.bp,

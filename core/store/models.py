@@ -310,7 +310,8 @@ class UploadRow(Base):
     business_key: Mapped[str] = mapped_column(String(255), index=True)
     payload: Mapped[Any] = mapped_column(JsonText, nullable=True)
     before: Mapped[Any] = mapped_column(JsonText, nullable=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    # Indexed: apply_uploads looks for scheduled prices on every run.
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     message: Mapped[str | None] = mapped_column(Text)
 
 

@@ -5,7 +5,7 @@ rows twice post once; a stale change of the same key is refused; a resumed item 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from core.store import session_scope
-from core.store.models import PriceListEntry, RecordError, Upload, UploadRow
+from core.store.models import AuditLog, PriceListEntry, RecordError, Upload, UploadRow
 from sandbox import SandboxState
+from sync_jobs import apply_uploads
 from sync_jobs.apply_uploads import ApplyUploads
 from sync_jobs.base import RunContext
 from templates_xlsx.export import export_workbook
@@ -29,11 +30,25 @@ from tests.sync_jobs.erp_world import (
     netsuite_world,
     run,
 )
+from web.error_store import retry
 
 
 @pytest.fixture
 def world(settings) -> Iterator[SandboxState]:
     yield from netsuite_world(settings)
+
+
+class Clock:
+    """The job's today, moved by the test (the simulator is seeded for TODAY)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.today = TODAY
+        monkeypatch.setattr(apply_uploads, "_today", lambda: self.today)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    return Clock(monkeypatch)
 
 
 def upserts(state: SandboxState) -> int:
@@ -192,24 +207,47 @@ def test_a_resumed_item_whose_write_landed_is_booked_without_posting_again(
     assert stored_price(settings) == Decimal("130.00")
 
 
-def test_a_price_from_a_later_day_says_it_is_scheduled_and_todays_says_posted(
-    settings, world, tmp_path
-):
-    path = price_workbook(settings, tmp_path, "s.xlsx", "125.00")
+def scheduled_workbook(settings, tmp_path: Path, starts: date, price: str, today: str) -> Path:
+    """Today's entry of quantity 1 at `today`'s price ends the day before `starts`; a new
+    entry at `price` takes over from `starts`."""
+    path = price_workbook(settings, tmp_path, "s.xlsx", today)
     book = load_workbook(path)
     sheet = book["price_list"]
     header = [c.value for c in sheet[1]]
-    today = next(
+    current = next(
         row
         for row in sheet.iter_rows(min_row=2)
         if (row[1].value, row[2].value, Decimal(str(row[4].value))) == (LEVEL, CURRENCY, 1)
     )
-    later = [c.value for c in today]
-    today[header.index("Effective To")].value = date(2026, 12, 31)  # ends where the next starts
-    later[header.index("Unit Price")] = Decimal("150.00")
-    later[header.index("Effective From")] = date(2027, 1, 1)
+    later = [c.value for c in current]
+    current[header.index("Effective To")].value = starts - timedelta(days=1)
+    later[header.index("Unit Price")] = Decimal(price)
+    later[header.index("Effective From")] = starts
     sheet.append(later)
     book.save(path)
+    return path
+
+
+def stored_entry(settings, starts: date | None) -> PriceListEntry | None:
+    with session_scope(settings.database_url) as session:
+        found = session.scalars(
+            select(PriceListEntry).where(
+                PriceListEntry.sku == SKU,
+                PriceListEntry.price_level == LEVEL,
+                PriceListEntry.currency == CURRENCY,
+                PriceListEntry.min_quantity == 1,
+                PriceListEntry.effective_from == starts,
+            )
+        ).one_or_none()
+        if found is not None:
+            session.expunge(found)
+        return found
+
+
+def test_a_price_from_a_later_day_says_it_is_scheduled_and_todays_says_posted(
+    settings, world, tmp_path, clock
+):
+    path = scheduled_workbook(settings, tmp_path, date(2027, 1, 1), "150.00", "125.00")
     upload_id = upload(settings, path)
 
     assert run(settings).status == "completed"
@@ -217,22 +255,128 @@ def test_a_price_from_a_later_day_says_it_is_scheduled_and_todays_says_posted(
     assert sorted(rows_of(settings, upload_id)) == [
         ("done", "Posted to netsuite"),
         (
-            "done",
+            "scheduled",
             "Scheduled: effective from 2027-01-01. Kept in Orderbridge; netsuite keeps "
             "today's price until then",
         ),
     ]
     # NetSuite's list has no dates: it takes today's new price, not next year's.
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("125.00")
-    with session_scope(settings.database_url) as session:
-        dated = session.scalars(
-            select(PriceListEntry).where(
-                PriceListEntry.sku == SKU, PriceListEntry.effective_from == date(2027, 1, 1)
-            )
-        ).one()
-        assert dated.unit_price == Decimal("150.00")
-    data = load_workbook(status_of(settings, upload_id).result_path)["price_list"]
-    messages = {
-        r[header.index("Effective From")].value: r[-1].value for r in data.iter_rows(min_row=2)
+    assert stored_entry(settings, date(2027, 1, 1)).unit_price == Decimal("150.00")
+    done = status_of(settings, upload_id)
+    assert done.status == "applied"
+    data = load_workbook(done.result_path)["price_list"]
+    header = [c.value for c in data[1]]
+    marks = {
+        r[header.index("Effective From")].value: (r[-2].value, r[-1].value)
+        for r in data.iter_rows(min_row=2)
+        if r[0].value
     }
-    assert messages[datetime(2027, 1, 1)].startswith("Scheduled: effective from 2027-01-01")
+    status, message = marks[datetime(2027, 1, 1)]
+    assert status == "scheduled" and message.startswith("Scheduled: effective from 2027-01-01")
+
+
+def test_a_scheduled_price_is_posted_once_on_its_day_and_revert_restores_the_old_one(
+    settings, world, tmp_path, clock
+):
+    starts = TODAY + timedelta(days=30)
+    upload_id = upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
+    assert run(settings).status == "completed"
+    calls = upserts(world)
+
+    for day in (TODAY, starts - timedelta(days=1)):
+        clock.today = day
+        assert run(settings).status == "completed"
+        assert upserts(world) == calls
+        assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
+    assert sorted(s for s, _ in rows_of(settings, upload_id)) == ["done", "scheduled"]
+
+    clock.today = starts
+    assert run(settings).status == "completed"
+    assert run(settings).status == "completed"
+    clock.today = starts + timedelta(days=1)
+    assert run(settings).status == "completed"
+
+    assert upserts(world) == calls + 1
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
+    assert sorted(rows_of(settings, upload_id)) == [
+        ("done", "Posted to netsuite"),
+        ("done", f"Posted to netsuite on {starts.isoformat()}"),
+    ]
+    assert status_of(settings, upload_id).status == "applied"
+    data = load_workbook(status_of(settings, upload_id).result_path)["price_list"]
+    header = [c.value for c in data[1]]
+    posted = [r[-1].value for r in data.iter_rows(min_row=2) if r[header.index("Status")].value]
+    assert f"Posted to netsuite on {starts.isoformat()}" in posted
+    with session_scope(settings.database_url) as session:
+        audit = session.scalars(select(AuditLog).where(AuditLog.action == "upload.post")).all()
+        assert [a.after.get("effective") for a in audit] == [None, None, starts.isoformat()]
+
+    with session_scope(settings.database_url) as session:
+        undo = record_revert(session, session.get(Upload, upload_id), settings, actor="steward")
+        approve(session, undo, "steward2")
+        revert_id = undo.id
+    assert run(settings).status == "completed"
+
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
+    assert stored_entry(settings, starts) is None
+    assert stored_entry(settings, None).effective_to is None
+    assert status_of(settings, revert_id).status == "applied"
+
+
+def test_a_scheduled_price_reverted_before_its_day_is_never_posted(
+    settings, world, tmp_path, clock
+):
+    starts = TODAY + timedelta(days=30)
+    upload_id = upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
+    assert run(settings).status == "completed"
+    with session_scope(settings.database_url) as session:
+        undo = record_revert(session, session.get(Upload, upload_id), settings, actor="steward")
+        approve(session, undo, "steward2")
+    assert run(settings).status == "completed"
+    assert stored_entry(settings, starts) is None
+    calls = upserts(world)
+
+    clock.today = starts
+    assert run(settings).status == "completed"
+
+    assert upserts(world) == calls
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
+    assert sorted(rows_of(settings, upload_id)) == [
+        (
+            "done",
+            f"Not posted on {starts.isoformat()}: a later upload or a revert changed this price "
+            "before its date.",
+        ),
+        ("done", "Posted to netsuite"),
+    ]
+
+
+def test_a_scheduled_price_netsuite_refuses_goes_to_the_error_queue_and_a_retry_posts_it(
+    settings, world, tmp_path, clock
+):
+    starts = TODAY + timedelta(days=30)
+    upload_id = upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
+    assert run(settings).status == "completed"
+    world.set_fault("netsuite", "partial_batch", external_ids=[SKU], code="USER_ERROR", times=1)
+
+    clock.today = starts
+    assert run(settings).status == "completed"
+
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
+    with session_scope(settings.database_url) as session:
+        parked = session.scalars(select(RecordError)).one()
+        assert parked.job_id == "apply_uploads" and parked.status == "open"
+        assert parked.payload["effective"] == starts.isoformat()
+        error_id = parked.id
+    ((status, message),) = [r for r in rows_of(settings, upload_id) if r[0] != "done"]
+    assert status == "scheduled" and message.startswith(f"Scheduled for {starts}, not posted yet")
+    assert run(settings).status == "completed"  # a refused posting is not repeated by itself
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
+
+    with session_scope(settings.database_url) as session:
+        retry(session, session.get(RecordError, error_id), "admin")
+    assert run(settings).status == "completed"
+
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
+    assert ("done", f"Posted to netsuite on {starts.isoformat()}") in rows_of(settings, upload_id)
