@@ -22,8 +22,15 @@ def test_a_job_killed_mid_run_is_resumed_by_the_next_run(settings):
     rng = random.Random(7)
     kills = 0
     for _ in range(4):
+        # Killed a random number of items into its work (not after a random time: under load
+        # a process may not have started its run by then).
+        target = len(fake_jobs.written(settings.data_path)) + rng.randint(3, 25)
         process = cli_popen(settings, "job", "run", "fake_job")
-        time.sleep(rng.uniform(0.8, 1.8))
+        deadline = time.time() + 60
+        while process.poll() is None and time.time() < deadline:
+            if len(fake_jobs.written(settings.data_path)) >= target:
+                break
+            time.sleep(0.02)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
