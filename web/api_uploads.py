@@ -84,6 +84,13 @@ def _refused(refused: ActionRefusedError):
     abort(refused.status, refused.message)
 
 
+def _find(session, upload_id: int):
+    try:
+        return actions.find(session, upload_id, current_user.role)
+    except ActionRefusedError as refused:
+        _refused(refused)
+
+
 def _kind(kind: str):
     try:
         return actions.kind_for(kind, current_user.role)
@@ -104,11 +111,7 @@ def index():
 @bp.get("/<int:upload_id>")
 def detail(upload_id: int):
     with db() as session:
-        try:
-            found = actions.find(session, upload_id, current_user.role)
-        except ActionRefusedError as refused:
-            _refused(refused)
-        return jsonify(upload_json(session, found))
+        return jsonify(upload_json(session, _find(session, upload_id)))
 
 
 # An upload's outcome: the status it answers, and whether the body names an error.
@@ -175,10 +178,7 @@ def revert(upload_id: int):
 @bp.get("/<int:upload_id>/results")
 def results(upload_id: int):
     with db() as session:
-        try:
-            found = actions.find(session, upload_id, current_user.role)
-        except ActionRefusedError as refused:
-            _refused(refused)
+        found = _find(session, upload_id)
         path, filename = found.result_path, found.filename
     return results_file(path, filename)
 

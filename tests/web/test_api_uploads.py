@@ -14,28 +14,13 @@ from sqlalchemy import select
 
 from core.store import session_scope
 from core.store.models import AuditLog, JobCommand, Upload, UploadRow
-from core.users import create_user, ensure_demo_users
-from tests.sync_jobs.erp_world import CURRENCY, LEVEL, SKU, netsuite_prices, netsuite_world, run
-from tests.web.helpers import csrf_token, sign_in
+from core.users import ensure_demo_users
+from tests.sync_jobs.erp_world import CURRENCY, LEVEL, SKU, netsuite_prices, run
+from tests.web.helpers import csrf_token
 from tests.web.test_api import bearer, create_token
-from tests.web.test_uploads import PASSWORD, edit_price, signed_in, status
+from tests.web.test_uploads import edit_price, signed_in, status
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def world(settings):
-    yield from netsuite_world(settings)
-
-
-@pytest.fixture
-def steward2(app, db_url):
-    """A second steward, signed in to the portal (a session, so API posts need the header)."""
-    with session_scope(db_url) as session:
-        create_user(session, "steward2", "steward", PASSWORD)
-    client = app.test_client()
-    assert sign_in(client, "steward2", PASSWORD).status_code == 302
-    return client
 
 
 @pytest.fixture

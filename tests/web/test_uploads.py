@@ -11,31 +11,13 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from core.store import session_scope
 from core.store.models import AuditLog, Upload
-from core.users import create_user
-from tests.sync_jobs.erp_world import CURRENCY, LEVEL, SKU, netsuite_prices, netsuite_world, run
+from tests.sync_jobs.erp_world import CURRENCY, LEVEL, SKU, netsuite_prices, run
 from tests.web.helpers import csrf_token, sign_in
-
-PASSWORD = "second-steward-pw"
-
-
-@pytest.fixture
-def world(settings):
-    yield from netsuite_world(settings)
-
-
-@pytest.fixture
-def steward2(app, db_url):
-    with session_scope(db_url) as session:
-        create_user(session, "steward2", "steward", PASSWORD)
-    client = app.test_client()
-    assert sign_in(client, "steward2", PASSWORD).status_code == 302
-    return client
 
 
 def signed_in(app, role: str):
