@@ -497,7 +497,9 @@ def _regular_within_limits(piece: bytes, cells: Cells, limits: Limits, facts: Sh
 
 def _check_dimension(piece: bytes, facts: SheetFacts, limits: Limits) -> None:
     """A claimed extent beyond the limits is refused at once, before the cells are read."""
-    found = _DIMENSION.search(piece)
+    # it belongs before the cell data; reading only that far keeps the search short
+    end = piece.find(b"sheetData")
+    found = _DIMENSION.search(piece, 0, end if end >= 0 else len(piece))
     if found:
         for ref in found[1].decode("ascii", "replace").split(":"):
             place = parse_ref(ref.strip())
