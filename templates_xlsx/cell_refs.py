@@ -81,13 +81,16 @@ def _number(places: np.ndarray, base: int, zero: int) -> np.ndarray:
 
 
 def scan_cells(piece: bytes) -> Cells:
-    buf = np.frombuffer(piece + _PAD, dtype=np.uint8)
+    buf = np.frombuffer(piece, dtype=np.uint8)
     size = len(piece)
-    tag = buf[:size] == ord("<")
-    after = buf[1 : size + 1]
+    tag = buf[:-1] == ord("<")
+    after = buf[1:]
     starts = np.flatnonzero(tag & (after == ord("c")))
     formulas = bool((tag & (after == ord("f"))).any())
     declarations = bool((tag & (after == ord("!"))).any())
+    reach = int(starts[-1]) + 6 + _WIDTH if starts.size else 6 + _WIDTH
+    if reach > size or b":" in piece:
+        buf = np.frombuffer(piece + _PAD, dtype=np.uint8)  # room to read past the end
     starts = starts[_ENDS_NAME[buf[starts + 2]]]
     tags = sliding_window_view(buf, 6 + _WIDTH)[starts]  # `<c r="` and the reference
     regular = (

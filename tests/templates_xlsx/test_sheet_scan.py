@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from templates_xlsx import safety
 from templates_xlsx.cell_refs import parse_ref, scan_cells
+from templates_xlsx.parse import parse_in_child
 from templates_xlsx.safety import Limits, Refused, precheck
 from tests.templates_xlsx.test_corpus import good
 from tests.templates_xlsx.workbooks import sheet_xml, with_sheet, write
@@ -149,3 +150,26 @@ def test_a_doctype_split_across_sheet_pieces_is_refused(tmp_path, monkeypatch, s
     filler = "x" * (2 * (1 << 12) - head - split)
     assert checked(tmp_path, filler + "<!DOCTYPE x>") == "dtd"
     assert checked(tmp_path, filler + "<!DOCTYP x>") == "pass"
+
+
+def test_the_parse_child_drops_empty_rows_and_keeps_excel_row_numbers(tmp_path):
+    cells = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Order</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>Line</t></is></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>007</t></is></c><c r="B2"><v>1</v></c></row>'
+        '<row r="4"><c r="A4" t="inlineStr"><is><t>008</t></is></c><c r="B4"><v>2</v></c></row>'
+    )
+    path = write(tmp_path, "x.xlsx", with_sheet(good(), sheet_xml(cells)))
+    parsed = parse_in_child(path, "order_changes", "_marker", limits())
+    assert parsed.row_numbers == [2, 4]
+    assert parsed.columns == [["007", "008"], [1.0, 2.0]]
+    full = cells.replace(
+        '<row r="4">', '<row r="3"><c r="A3" t="inlineStr"><is><t>9</t></is></c></row><row r="4">'
+    )
+    parsed = parse_in_child(
+        write(tmp_path, "y.xlsx", with_sheet(good(), sheet_xml(full))),
+        "order_changes",
+        "_marker",
+        limits(),
+    )
+    assert parsed.row_numbers == [2, 3, 4]
