@@ -116,9 +116,15 @@ class Text(CellField):
 
     def convert_column(self, values: list[Any]) -> tuple[list[Any], dict[int, str]]:
         if set(map(type, values)) <= {str}:
-            out = [value.strip() or None for value in values]
-            joined = "".join(value for value in out if value)
-            bad = _CONTROL.search(joined) or (not self.multiline and _NEWLINE.search(joined))
+            out = list(map(str.strip, values))
+            if "" in out:
+                out = [value or None for value in out]
+            joined = "".join(filter(None, out))
+            # isprintable: one C pass that is True without any control character, tab or
+            # line break (and False for a few harmless ones, which the regexes then clear)
+            bad = not joined.isprintable() and (
+                _CONTROL.search(joined) or (not self.multiline and _NEWLINE.search(joined))
+            )
             if not bad:
                 return out, {}
         return super().convert_column(values)
@@ -260,7 +266,10 @@ class ExcelDate(CellField):
         return getattr(error, "code", None) or "bad_date"
 
     def convert_column(self, values: list[Any]) -> tuple[list[Any], dict[int, str]]:
-        if set(map(type, values)) <= {date, str}:
+        kinds = set(map(type, values))
+        if kinds == {date}:
+            return list(values), {}
+        if kinds <= {date, str}:
             out: list[Any] = [value if value.__class__ is date else None for value in values]
             odd = [i for i, value in enumerate(values) if value.__class__ is not date]
             return self._slow_column(values, odd, out)

@@ -62,11 +62,15 @@ def read(path: str, wanted: str, marker: str) -> dict[str, Any]:
     header = rows[0] if rows else []
     width = len(header)
     data = rows[1:]
-    kept = [i for i, row in enumerate(data) if row.count("") != width]
-    if len(kept) != len(data):
-        data = [data[i] for i in kept]
+    columns = list(zip(*data, strict=True))
+    kept = range(len(data))
+    # only a column with an empty cell can make a row empty; most uploads have none
+    if any("" in column for column in columns):
+        kept = [i for i, row in enumerate(data) if row.count("") != width]
+        if len(kept) != len(data):
+            columns = list(zip(*(data[i] for i in kept), strict=True))
     result["header"] = header
-    result["columns"] = [encode(column) for column in zip(*data, strict=True)] if data else []
+    result["columns"] = [encode(column) for column in columns]
     result["row_numbers"] = [i + 2 for i in kept]
     return result
 
@@ -83,6 +87,8 @@ def encode(column: tuple[Any, ...]) -> tuple[str, Any]:
         if str in kinds:
             column = tuple(v if v.__class__ is float else float("nan") for v in column)
         return ("number", array("d", column).tobytes())
+    elif kinds == {date}:
+        return ("date", array("q", map(date.toordinal, column)).tobytes())
     elif kinds <= {date, str} and _only_blank_text(column, kinds):
         ordinals = array("q", [v.toordinal() if v.__class__ is date else 0 for v in column])
         return ("date", ordinals.tobytes())

@@ -7,10 +7,10 @@ its declared size and CRC enforced, refused if it holds a DOCTYPE or ENTITY; and
 worksheet's cell references against the row and column limits, because a 5 KB file that
 claims a cell at XFD1048576 makes python-calamine allocate the whole rectangle and abort.
 
-The worksheet scan is a few regular expressions over the inflated bytes (the common, regular
-case: every <c> carries r="A1" first); any irregular cell markup falls back to a streaming
-expat pass that places cells exactly as calamine does. Formulas without a cached value and
-hidden rows are noted for validation to report.
+The worksheet scan reads every cell reference with a few numpy passes over the inflated
+bytes (cell_refs; the common, regular case: every <c> carries r="A1" first); any irregular
+cell markup falls back to a streaming expat pass that places cells exactly as calamine does.
+Formulas without a cached value and hidden rows are noted for validation to report.
 """
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ from typing import IO, Any
 from xml.parsers import expat
 
 import defusedxml.ElementTree as SafeET
-from openpyxl.utils import column_index_from_string, get_column_letter
+import numpy as np
+from openpyxl.utils import get_column_letter
+
+from templates_xlsx.cell_refs import Cells, parse_ref, scan_cells
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -37,6 +40,7 @@ CHUNK = 1 << 20
 RATIO_FLOOR = 1 << 20  # parts smaller than this are not judged by their compression ratio
 SMALL_PART = 8 << 20  # package parts we parse whole (content types, rels, workbook)
 MAX_TAG_RUN = 8 << 20  # bytes without a boundary that no honest XML part has
+DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY")  # the longest first
 WORKBOOK_TYPES = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
@@ -394,10 +398,17 @@ def _is_xml(name: str, types: dict[str, str]) -> bool:
     return name.endswith((".xml", ".rels", ".vml")) or types.get(name, "").endswith("xml")
 
 
-def _guarded(chunks: Iterator[bytes], name: str, boundary: bytes = b">") -> Iterator[bytes]:
+def _guarded(
+    chunks: Iterator[bytes], name: str, boundary: bytes = b">", *, whole_dtd_check: bool = True
+) -> Iterator[bytes]:
     """Pieces of a part cut after the last `boundary` (whole tags, or whole rows of a sheet,
-    so patterns never straddle two pieces), refused on DTD or NUL bytes."""
+    so patterns never straddle two pieces), refused on DTD or NUL bytes. A part with no
+    boundary for MAX_TAG_RUN bytes is cut anywhere; the DTD check also looks across every
+    cut, so a declaration split over two pieces is still found. Without `whole_dtd_check`
+    the caller checks each piece for declarations itself (the worksheet scan reads every
+    `<` once anyway and calls _guard on a piece that has a `<!`)."""
     carry = b""
+    tail = b""
     first = True
     for chunk in chunks:
         if first and chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -411,15 +422,18 @@ def _guarded(chunks: Iterator[bytes], name: str, boundary: bytes = b">") -> Iter
                 continue
             cut = data.rfind(b">") + 1
         piece, carry = (data[:cut], data[cut:]) if cut else (data, b"")
-        _guard(piece, name)
+        _guard(tail + piece[: len(DTD_MARKS[0])], name)
+        _guard(piece, name, whole_dtd_check)
+        tail = piece[-len(DTD_MARKS[0]) :]
         yield piece
     if carry:
-        _guard(carry, name)
+        _guard(tail + carry[: len(DTD_MARKS[0])], name)
+        _guard(carry, name, whole_dtd_check)
         yield carry
 
 
-def _guard(piece: bytes, name: str) -> None:
-    if b"<!DOCTYPE" in piece or b"<!ENTITY" in piece:
+def _guard(piece: bytes, name: str, dtd: bool = True) -> None:
+    if dtd and any(mark in piece for mark in DTD_MARKS):
         raise Refused(
             "dtd",
             f"Part {name} declares a DOCTYPE or entities, which workbooks never need; "
@@ -431,75 +445,66 @@ def _guard(piece: bytes, name: str) -> None:
 
 # --- worksheets -------------------------------------------------------------------------
 
-
-def _bigger_than(limit: int, digit: str, top: str, first_min: str) -> bytes:
-    """A regex alternation matching numerals (base-10 digits or A-Z letters) above `limit`."""
-    text = _numeral(limit, digit)
-    width = len(text)
-    rest = "\\d" if digit == "0" else "[A-Z]"
-    alternatives = [f"[{first_min}-{top}]{rest}{{{width},}}"]
-    for i, char in enumerate(text):
-        if char != top:
-            nxt = chr(ord(char) + 1)
-            alternatives.append(f"{text[:i]}[{nxt}-{top}]{rest}{{{width - i - 1}}}")
-    return "|".join(alternatives).encode()
-
-
-def _numeral(limit: int, digit: str) -> str:
-    return str(limit) if digit == "0" else get_column_letter(limit)
-
-
-def _cell_regex(limits: Limits) -> re.Pattern[bytes]:
-    rows = _bigger_than(limits.max_rows + 1, "0", "9", "1")
-    cols = _bigger_than(limits.max_columns, "A", "Z", "A")
-    # A regular cell is <c r="A1" ...> with r first; anything else goes to the exact scan.
-    return re.compile(
-        rb'<c(?:[>/]|\s(?!r="[A-Z]{1,3}[1-9]\d{0,6}")|\sr="(?P<far>(?:'
-        + cols
-        + rb")\d|[A-Z]{1,3}(?:"
-        + rows
-        + rb')"))'
-    )
-
-
-_CELL_REGEX_CACHE: dict[Limits, re.Pattern[bytes]] = {}
 _FORMULA = re.compile(
     rb'<c r="([A-Z]{1,3}\d{1,7})"[^>]*>\s*(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)\s*(?!<v>[^<])'
 )
 _HIDDEN_ROW = re.compile(rb'<row r="(\d{1,7})"[^>]*?\shidden="(?:1|true)"')
-_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]{1,3}\d{1,7}:)?([A-Z]{1,3})(\d{1,7})"')
-_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})")
+_DIMENSION = re.compile(
+    rb"<(?:[\w.-]+:)?dimension\s[^>]*?ref\s*=\s*[\"']([^\"']*)[\"']", re.IGNORECASE
+)
 
 
 def _scan_worksheet(
     handle: IO[bytes], info: zipfile.ZipInfo, limits: Limits, facts: SheetFacts
 ) -> None:
-    cells = _CELL_REGEX_CACHE.setdefault(limits, _cell_regex(limits))
+    """Every cell's reference within the limits. The fast pass reads the references of
+    regular cells (cell_refs.scan_cells, a few numpy passes per piece) and takes their
+    largest column and row; it is exact for every cell it accepts, because a regular cell's
+    reference is the only thing calamine uses to place it. The first irregular cell (no r,
+    r not first, odd spacing or quoting, a prefixed tag, a reference calamine would read
+    differently) sends the whole sheet to the exact expat pass, which places every cell as
+    calamine does; so no cell is ever judged by a sample or a guess."""
     first = True
-    for piece in _guarded(inflate(handle, info), info.filename, b"</row>"):
+    pieces = _guarded(inflate(handle, info), info.filename, b"</row>", whole_dtd_check=False)
+    for piece in pieces:
         if first:
-            dimension = _DIMENSION.search(piece)
-            if dimension:
-                _check_extent(
-                    facts,
-                    column_index_from_string(dimension[1].decode()),
-                    int(dimension[2]),
-                    limits,
-                )
+            _check_dimension(piece, facts, limits)
             first = False
-        found = cells.search(piece)
-        if found or b":c" in piece:
-            if found and found["far"]:
-                ref = found["far"].decode()
-                _refuse_far(facts, ref, limits)
+        cells = scan_cells(piece)
+        if cells.declarations:
+            _guard(piece, info.filename)
+        if not _regular_within_limits(piece, cells, limits, facts):
             facts.formula_cells.clear()
             facts.hidden_rows.clear()
             _exact_scan(handle, info, limits, facts)
             return
-        if b"<f" in piece:
+        if cells.formulas:
             facts.formula_cells += [m[1].decode() for m in _FORMULA.finditer(piece)]
         if b'hidden="' in piece:
             facts.hidden_rows += [int(m[1]) for m in _HIDDEN_ROW.finditer(piece)]
+
+
+def _regular_within_limits(piece: bytes, cells: Cells, limits: Limits, facts: SheetFacts) -> bool:
+    """False if the piece holds an irregular cell; refuses a regular cell out of limits
+    that comes before any irregular one (as the exact pass would, in document order)."""
+    far = cells.beyond(limits.max_columns, limits.max_rows + 1)
+    if far.any():
+        index = int(np.argmax(far))
+        if cells.regular[:index].all():
+            _refuse_far(facts, cells.ref(piece, index), limits)
+    return cells.all_regular
+
+
+def _check_dimension(piece: bytes, facts: SheetFacts, limits: Limits) -> None:
+    """A claimed extent beyond the limits is refused at once, before the cells are read."""
+    # it belongs before the cell data; reading only that far keeps the search short
+    end = piece.find(b"sheetData")
+    found = _DIMENSION.search(piece, 0, end if end >= 0 else len(piece))
+    if found:
+        for ref in found[1].decode("ascii", "replace").split(":"):
+            place = parse_ref(ref.strip())
+            if place:
+                _check_extent(facts, *place, limits)
 
 
 def _check_extent(facts: SheetFacts, column: int, row: int, limits: Limits) -> None:
@@ -534,9 +539,8 @@ class _ExactScan:
             if attrs.get("hidden") in ("1", "true"):
                 self.facts.hidden_rows.append(self.row + 1)
         elif tag == "c":
-            match = _REF.fullmatch(attrs.get("r", ""))
-            if match:
-                self.col, self.row = column_index_from_string(match[1]) - 1, int(match[2]) - 1
+            if "r" in attrs:
+                self.col, self.row = self._place(attrs["r"])
             _check_extent(self.facts, self.col + 1, self.row + 1, self.limits)
             self.cell = f"{get_column_letter(self.col + 1)}{self.row + 1}"
             self.has_formula = self.has_value = False
@@ -544,6 +548,16 @@ class _ExactScan:
             self.has_formula = True
         elif tag in ("v", "is"):
             self.in_value = True
+
+    def _place(self, ref: str) -> tuple[int, int]:
+        place = parse_ref(ref)
+        if place is None or place[1] == 0:
+            raise Refused(
+                "bad_xml",
+                f"Sheet '{self.facts.name}' has a cell reference {ref[:20]!r} that no "
+                "spreadsheet writes; the file is damaged.",
+            )
+        return place[0] - 1, place[1] - 1
 
     def text(self, data: str) -> None:
         if self.in_value and data.strip():

@@ -175,7 +175,7 @@ class SheetValidator:
             for index, value in enumerate(values):
                 if value is None and index not in codes:
                     codes[index] = "required"
-        present = [value for value in values if value is not None]
+        present = [v for v in values if v is not None] if None in values else values
         for rule in field.validators:
             if _all_pass(rule, present):
                 continue
