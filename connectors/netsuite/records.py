@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from connectors.netsuite.replies import each, local, local_names
+from connectors.netsuite.replies import Slots, each, local, local_names
 from core.records import (
     Address,
     Availability,
@@ -91,9 +91,12 @@ def _decimal(element: etree._Element | None, default: Decimal = ZERO) -> Decimal
 
 
 def _date(element: etree._Element | None) -> date | None:
+    return _day(element.text if element is not None else None)
+
+
+def _day(text: str | None) -> date | None:
     # A NetSuite date is a dateTime at midnight in the account's time zone: the date part
     # as written is the business date.
-    text = element.text if element is not None else None
     return date.fromisoformat(text[:10]) if text else None
 
 
@@ -127,12 +130,12 @@ def order_number(element: etree._Element | None) -> str:
     return code.rpartition("#")[2] if "#" in code else code
 
 
-def _base(element: etree._Element, fields: dict[str, etree._Element]) -> dict[str, Any]:
+def _base(element: etree._Element, modified: etree._Element | None) -> dict[str, Any]:
     return {
         "source_system": SYSTEM,
         "source_key": element.get("internalId", ""),
         "external_id": element.get("externalId"),
-        "modified_at": _datetime(fields.get("lastModifiedDate")),
+        "modified_at": _datetime(modified),
     }
 
 
@@ -143,7 +146,7 @@ def parse_customer(element: etree._Element) -> Customer:
     f = _fields(element)
     priority = f.get("defaultOrderPriority")
     return Customer(
-        **_base(element, f),
+        **_base(element, f.get("lastModifiedDate")),
         number=_text(f.get("entityId")),
         name=_text(f.get("companyName")) or _text(f.get("altName")),
         currency=currency_code(f.get("currency")),
@@ -200,7 +203,7 @@ def parse_ship_tos(element: etree._Element) -> list[ShipTo]:
 def parse_item(element: etree._Element) -> Item:
     f = _fields(element)
     return Item(
-        **_base(element, f),
+        **_base(element, f.get("lastModifiedDate")),
         sku=_text(f.get("itemId")),
         description=_text(f.get("salesDescription")) or _text(f.get("displayName")),
         uom=_ref(f.get("saleUnit")) or "EA",
@@ -212,7 +215,7 @@ def parse_item(element: etree._Element) -> Item:
 def parse_price_list(element: etree._Element) -> list[PriceListEntry]:
     f = _fields(element)
     sku = _text(f.get("itemId"))
-    base = _base(element, f)
+    base = _base(element, f.get("lastModifiedDate"))
     entries = []
     for pricing in each(f.get("pricingMatrix"), "pricing"):
         p = _fields(pricing)
@@ -257,49 +260,87 @@ def parse_availability(element: etree._Element) -> Availability:
     )
 
 
+# Sales and return order lines are the bulk of a large search page: one pass over each line
+# reads the references (the first three names) and the texts of the rest, by qualified tag.
+_LINE = Slots(
+    "item", "units", "location", "quantity", "quantityFulfilled", "rate", "line", "isClosed",
+    "requestedDate", "expectedShipDate", "quantityBilled", "quantityBackOrdered",
+)  # fmt: skip
+_LINE_REFS = 3
+_LINE_EMPTY: list[str | None] = ["", "", "", None, None, None, None, None, None, None, None, None]
+
+
+def _line_values(element: etree._Element) -> list[str | None]:
+    values = _LINE_EMPTY.copy()
+    by_tag = _LINE.by_tag
+    for item in element:
+        slot = by_tag.get(item.tag)
+        if slot is None:
+            slot = _LINE.learn(item.tag)
+        if slot >= _LINE_REFS:
+            values[slot] = item.text
+        elif slot >= 0:
+            values[slot] = _ref(item)
+    return values
+
+
 def _order_line(element: etree._Element, currency: str) -> OrderLine:
-    f = _fields(element)
-    get = f.get
-    quantity = _decimal(get("quantity"))
-    shipped = _decimal(get("quantityFulfilled"))
-    rate = get("rate")
-    line = get("line")
-    closed = get("isClosed")
-    if closed is not None and closed.text == "true":
+    (sku, units, location, quantity_text, shipped_text, rate, line, closed, requested, promised,
+     invoiced, backordered) = _line_values(element)  # fmt: skip
+    quantity = Decimal(quantity_text) if quantity_text else ZERO
+    shipped = Decimal(shipped_text) if shipped_text else ZERO
+    if closed == "true":
         status = "closed"
     else:
         status = "shipped" if quantity and shipped >= quantity else "open"
     return OrderLine(
-        line_no=int(line.text) if line is not None and line.text else 0,
-        sku=_ref(get("item")),
-        quantity=Quantity(quantity, _ref(get("units")) or "EA"),
-        unit_price=Money(Decimal(rate.text) if rate is not None and rate.text else ZERO, currency),
-        requested_date=_date(get("requestedDate")),
-        promised_date=_date(get("expectedShipDate")),
+        line_no=int(line) if line else 0,
+        sku=sku,
+        quantity=Quantity(quantity, units or "EA"),
+        unit_price=Money(Decimal(rate) if rate else ZERO, currency),
+        requested_date=_day(requested),
+        promised_date=_day(promised),
         quantity_shipped=shipped,
-        quantity_invoiced=_decimal(get("quantityBilled")),
-        quantity_backordered=_decimal(get("quantityBackOrdered")),
+        quantity_invoiced=Decimal(invoiced) if invoiced else ZERO,
+        quantity_backordered=Decimal(backordered) if backordered else ZERO,
         status=status,
-        location=_ref(get("location")),
+        location=location,
     )
 
 
+def _order_lines(item_list: etree._Element | None, currency: str) -> list[OrderLine]:
+    if item_list is None:
+        return []
+    return [
+        _order_line(item, currency)
+        for item in item_list
+        if (_LOCAL.get(item.tag) or local(item.tag)) == "item"
+    ]
+
+
+_ORDER = Slots(
+    "currency", "orderStatus", "lastModifiedDate", "tranId", "entity", "shipAddressList",
+    "tranDate", "shipMethod", "terms", "itemList",
+)  # fmt: skip
+
+
 def parse_order(element: etree._Element) -> Order:
-    f = _fields(element)
-    currency = currency_code(f.get("currency"))
-    status = ORDER_STATUS.get(_text(f.get("orderStatus")), "open")
+    (currency_ref, order_status, modified, number, customer, ship_to, order_date, ship_method,
+     terms, item_list) = _ORDER.pick(element)  # fmt: skip
+    currency = currency_code(currency_ref)
+    status = ORDER_STATUS.get(_text(order_status), "open")
     return Order(
-        **_base(element, f),
-        number=_text(f.get("tranId")),
-        customer_number=_ref(f.get("entity")),
-        ship_to_code=_ref(f.get("shipAddressList")),
-        order_date=_date(f.get("tranDate")),
+        **_base(element, modified),
+        number=_text(number),
+        customer_number=_ref(customer),
+        ship_to_code=_ref(ship_to),
+        order_date=_date(order_date),
         currency=currency,
         status=status,
-        ship_method=_ref(f.get("shipMethod")),
-        terms=_ref(f.get("terms")),
+        ship_method=_ref(ship_method),
+        terms=_ref(terms),
         on_hold=status == "pending_approval",
-        lines=[_order_line(i, currency) for i in each(f.get("itemList"), "item")],
+        lines=_order_lines(item_list, currency),
     )
 
 
@@ -333,7 +374,7 @@ def parse_shipment(element: etree._Element) -> Shipment:
             )
         )
     return Shipment(
-        **_base(element, f),
+        **_base(element, f.get("lastModifiedDate")),
         number=_text(f.get("tranId")),
         order_number=order_number(f.get("createdFrom")),
         ship_date=_date(f.get("shippedDate")) or _date(f.get("tranDate")),
@@ -366,7 +407,7 @@ def parse_invoice(element: etree._Element) -> Invoice:
         )
     status = _text(f.get("status")).lower()
     return Invoice(
-        **_base(element, f),
+        **_base(element, f.get("lastModifiedDate")),
         number=_text(f.get("tranId")),
         order_number=order_number(f.get("createdFrom")),
         customer_number=_ref(f.get("entity")),
@@ -383,13 +424,13 @@ def parse_return(element: etree._Element) -> ReturnAuthorization:
     f = _fields(element)
     currency = currency_code(f.get("currency"))
     return ReturnAuthorization(
-        **_base(element, f),
+        **_base(element, f.get("lastModifiedDate")),
         number=_text(f.get("tranId")),
         order_number=order_number(f.get("createdFrom")),
         customer_number=_ref(f.get("entity")),
         status=RETURN_STATUS.get(_text(f.get("orderStatus")), "pending"),
         reason=_text(f.get("memo")),
-        lines=[_order_line(i, currency) for i in each(f.get("itemList"), "item")],
+        lines=_order_lines(f.get("itemList"), currency),
     )
 
 
