@@ -1,7 +1,7 @@
 """Benchmark: a 10,000-record NetSuite search reply into canonical records.
 
 Three readers of the same bytes, timed in the same run (median of several runs):
-  connector  replies.parse_envelope + read_search + records.parse_order (what read_changed does)
+  connector  replies.parse_envelope + read_search + connector.parse_page (what read_changed does)
   reference  a plain lxml extraction of the same fields into dicts, written here
   zeep       zeep's own deserialisation of the reply against the same WSDL bundle
 Targets: connector <= 1.5x reference, and >= 5x faster than zeep.
@@ -24,8 +24,9 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from connectors.netsuite import records, replies  # noqa: E402
+from connectors.netsuite import replies  # noqa: E402
 from connectors.netsuite.client import ZEEP_SETTINGS  # noqa: E402
+from connectors.netsuite.connector import parse_page  # noqa: E402
 from sandbox.netsuite import schema  # noqa: E402
 
 VERSION = "2025_2"
@@ -87,7 +88,7 @@ def build_reply(count: int, lines: int = 3) -> bytes:
 
 def connector_read(content: bytes) -> list:
     page = replies.read_search(replies.parse_envelope(content))
-    return [records.parse_order(element) for element in page.records]
+    return parse_page("order", page.records)
 
 
 def _name(tag: str) -> str:

@@ -7,9 +7,11 @@ from its own writeResponse. Retries only classified transient errors.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -65,6 +67,45 @@ BUILDERS = {
     "invoice": records.build_invoice,
     "return": records.build_return,
 }
+
+
+@contextmanager
+def collector_held_off() -> Iterator[None]:
+    """Python's cyclic garbage collector held off while a page of records is built. A page's
+    records hold no cycles, yet each one (order, lines, quantities, money) is a tracked object,
+    so building a thousand of them sets off collections that find nothing and cost more than
+    the reading; reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def parse_page(entity: str, elements: Sequence[Any]) -> list[Any]:
+    """One search page's record elements as canonical records of the entity; a record we cannot
+    map is rejected with its internal id."""
+    spec = ENTITIES[entity]
+    found: list[Any] = []
+    with collector_held_off():
+        for element in elements:
+            try:
+                parsed = spec.parse(element)
+            except (ValueError, ArithmeticError, KeyError) as exc:
+                raise RecordRejectedError(
+                    f"cannot read {entity} record: {exc}",
+                    system=SYSTEM,
+                    key=element.get("internalId"),
+                    error_class="parse",
+                    hint="the record holds a value we cannot map; see the trace",
+                ) from None
+            if spec.many:
+                found.extend(parsed)
+            else:
+                found.append(parsed)
+    return found
 
 
 @dataclass(frozen=True)
@@ -231,21 +272,7 @@ class NetSuiteConnector:
                 hint="one of " + ", ".join(sorted([*ENTITIES, "availability"])),
             )
         for page in self.search_pages(spec.search, self._criteria(spec, since, until)):
-            for element in page:
-                try:
-                    parsed = spec.parse(element)
-                except (ValueError, ArithmeticError, KeyError) as exc:
-                    raise RecordRejectedError(
-                        f"cannot read {entity} record: {exc}",
-                        system=SYSTEM,
-                        key=element.get("internalId"),
-                        error_class="parse",
-                        hint="the record holds a value we cannot map; see the trace",
-                    ) from None
-                if spec.many:
-                    yield from parsed
-                else:
-                    yield parsed
+            yield from parse_page(entity, page)
 
     def read(self, entity: str, keys: Sequence[str]) -> list[Any]:
         """Records by our external id (getList); keys NetSuite does not know are left out."""

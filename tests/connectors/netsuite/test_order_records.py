@@ -8,6 +8,7 @@ on a large regular page like the benchmark's, both give equal records or the sam
 
 from __future__ import annotations
 
+import gc
 import random
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ import pytest
 from lxml import etree
 
 from connectors.netsuite import records, replies
+from connectors.netsuite.connector import parse_page
 from connectors.netsuite.records import (
     ORDER_STATUS,
     RETURN_STATUS,
@@ -27,6 +29,7 @@ from connectors.netsuite.records import (
     _text,
     currency_code,
 )
+from core.errors import RecordRejectedError
 from core.records import Money, Order, OrderLine, Quantity, ReturnAuthorization
 from tests.conftest import REFERENCE
 
@@ -244,3 +247,13 @@ def test_every_record_of_the_reference_replies_reads_the_same_both_ways():
         elements = [e for e in root.iter() if replies.local(e.tag) in ("record", "searchRow")]
         found += assert_same(elements)
     assert found >= 5
+
+
+def test_a_page_is_read_with_the_collector_held_off_and_given_back_after_an_error():
+    regular = list(page("2025_2", 20, seed=7, regular=True))
+    assert parse_page("order", regular) == [previous_order(e) for e in regular]
+    assert gc.isenabled()
+    mixed = list(page("2025_2", 400, seed=5))
+    with pytest.raises(RecordRejectedError, match="cannot read order record"):
+        parse_page("order", mixed)
+    assert gc.isenabled()  # the collector is back on after a record we cannot map
