@@ -119,8 +119,7 @@ class ApplyUploads(Job):
         if prior.status in ("pending", "claimed"):
             return None  # the same change from another upload goes first; judged after it
         if prior.status == "done" and self._in_effect(session, upload.kind, row):
-            first = (prior.payload or {}).get("upload_id")
-            _settle(session, row, "done", f"Already posted with upload {first}.")
+            _settle(session, row, "done", _already(session, upload.kind, prior))
             return None
         # The same change again after something undid it, or a retry of a rejected one.
         return ItemSpec(key, payload, row_version(row.business_key, {**row.payload, "row": row.id}))
@@ -347,6 +346,17 @@ def _load(session: Session, payload: dict) -> tuple[Upload, UploadRow]:
     if upload is None or row is None:
         raise RecordRejectedError("the upload row no longer exists", key=str(payload))
     return upload, row
+
+
+def _already(session: Session, kind: str, prior: WorkItem) -> str:
+    """What a row says when an earlier upload's row made the same change: posted, or kept in
+    the store until its day (that one is posted then, this one never)."""
+    first = (prior.payload or {}).get("upload_id")
+    earlier = session.get(UploadRow, (prior.payload or {}).get("row_id") or 0)
+    day = scheduled_on(kind, earlier.payload, date.min) if earlier is not None else None
+    if earlier is not None and earlier.status == "scheduled" and day is not None:
+        return f"Already scheduled with upload {first} for {day.isoformat()}."
+    return f"Already posted with upload {first}."
 
 
 def _settle(session: Session, row: UploadRow, status: str, message: str) -> None:

@@ -380,3 +380,25 @@ def test_a_scheduled_price_netsuite_refuses_goes_to_the_error_queue_and_a_retry_
 
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
     assert ("done", f"Posted to netsuite on {starts.isoformat()}") in rows_of(settings, upload_id)
+
+
+def test_the_same_future_price_uploaded_twice_says_it_is_already_scheduled(
+    settings, world, tmp_path, clock
+):
+    starts = TODAY + timedelta(days=30)
+    first = upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
+    second = upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
+
+    assert run(settings).status == "completed"
+    assert run(settings).status == "completed"  # the second waits for the first's rows
+
+    assert sorted(rows_of(settings, second)) == [
+        ("done", f"Already posted with upload {first}."),
+        ("done", f"Already scheduled with upload {first} for {starts.isoformat()}."),
+    ]
+    assert status_of(settings, second).status == "applied"
+    calls = upserts(world)
+    clock.today = starts
+    assert run(settings).status == "completed"
+    assert upserts(world) == calls + 1  # the scheduled price is posted once, by the first
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
