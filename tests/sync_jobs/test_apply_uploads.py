@@ -16,7 +16,7 @@ from sqlalchemy import select
 from core.store import session_scope
 from core.store.models import AuditLog, PriceListEntry, RecordError, Upload, UploadRow
 from sandbox import SandboxState
-from sync_jobs import apply_uploads
+from sync_jobs import apply_uploads, pull_master_data
 from sync_jobs.apply_uploads import ApplyUploads
 from sync_jobs.base import RunContext
 from templates_xlsx.export import export_workbook
@@ -44,6 +44,7 @@ class Clock:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.today = TODAY
         monkeypatch.setattr(apply_uploads, "_today", lambda: self.today)
+        monkeypatch.setattr(pull_master_data, "_today", lambda: self.today)
 
 
 @pytest.fixture
@@ -402,3 +403,77 @@ def test_the_same_future_price_uploaded_twice_says_it_is_already_scheduled(
     assert run(settings).status == "completed"
     assert upserts(world) == calls + 1  # the scheduled price is posted once, by the first
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
+
+
+def set_netsuite_price(state: SandboxState, price: str, quantity: int = 1) -> None:
+    """Someone changes the item's price in NetSuite itself."""
+    record = state.get_record("netsuite", "inventoryItem", SKU)
+    internal_id = record.pop("internal_id")
+    record.pop("modified_at")
+    external_id = record.pop("external_id")
+    matrix = next(c for c in record["node"][4] if c[0] == "pricingMatrix")
+    for pricing in matrix[4]:
+        kids = {c[0]: c for c in pricing[4]}
+        level = (kids["currency"][2]["externalId"], kids["priceLevel"][2]["externalId"])
+        if level != (CURRENCY, LEVEL):
+            continue
+        for entry in kids["priceList"][4]:
+            values = {c[0]: c for c in entry[4]}
+            if int(Decimal(values["quantity"][3])) == quantity:
+                values["value"][3] = price
+    state.put_record("netsuite", "inventoryItem", external_id, record, internal_id=internal_id)
+    assert netsuite_prices(state)[(CURRENCY, LEVEL, quantity)] == Decimal(price)
+
+
+def test_pulling_netsuite_after_a_scheduled_price_is_posted_keeps_the_dates_and_revert_works(
+    settings, world, tmp_path, clock
+):
+    starts = TODAY + timedelta(days=30)
+    upload_id = upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
+    assert run(settings).status == "completed"
+    clock.today = starts
+    # NetSuite is behind the store until apply_uploads posts the day's price: the pull waits.
+    assert run(settings, "pull_master_data").status == "completed"
+    assert stored_entry(settings, starts).unit_price == Decimal("150.00")
+    assert run(settings).status == "completed"
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
+
+    assert run(settings, "pull_master_data").status == "completed"
+
+    undated, dated = stored_entry(settings, None), stored_entry(settings, starts)
+    assert (undated.unit_price, undated.effective_to) == (Decimal("121.57"), starts - timedelta(1))
+    assert (dated.unit_price, dated.effective_to) == (Decimal("150.00"), None)
+    with session_scope(settings.database_url) as session:
+        undo = record_revert(session, session.get(Upload, upload_id), settings, actor="steward")
+        approve(session, undo, "steward2")
+        revert_id = undo.id
+    assert run(settings).status == "completed"
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
+    assert stored_entry(settings, starts) is None
+    assert stored_entry(settings, None).effective_to is None
+    assert status_of(settings, revert_id).status == "applied"
+    assert run(settings, "pull_master_data").status == "completed"
+    assert stored_price(settings) == Decimal("121.57")
+
+
+def test_a_price_changed_in_netsuite_itself_is_pulled_and_the_scheduled_one_stays(
+    settings, world, tmp_path, clock
+):
+    starts = TODAY + timedelta(days=30)
+    upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
+    assert run(settings).status == "completed"
+    set_netsuite_price(world, "119.00")
+
+    assert run(settings, "pull_master_data").status == "completed"
+
+    undated = stored_entry(settings, None)
+    assert (undated.unit_price, undated.effective_to) == (Decimal("119.00"), starts - timedelta(1))
+    assert stored_entry(settings, starts).unit_price == Decimal("150.00")
+    clock.today = starts
+    assert run(settings).status == "completed"
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
+    # Once the scheduled price is posted, a change in NetSuite lands on the entry in effect.
+    set_netsuite_price(world, "155.00")
+    assert run(settings, "pull_master_data").status == "completed"
+    assert stored_entry(settings, starts).unit_price == Decimal("155.00")
+    assert stored_entry(settings, None).unit_price == Decimal("119.00")
