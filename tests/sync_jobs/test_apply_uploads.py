@@ -477,3 +477,85 @@ def test_a_price_changed_in_netsuite_itself_is_pulled_and_the_scheduled_one_stay
     assert run(settings, "pull_master_data").status == "completed"
     assert stored_entry(settings, starts).unit_price == Decimal("155.00")
     assert stored_entry(settings, None).unit_price == Decimal("119.00")
+
+
+def parked_error(settings) -> int:
+    with session_scope(settings.database_url) as session:
+        (parked,) = session.scalars(select(RecordError).where(RecordError.status == "open"))
+        return parked.id
+
+
+def retry_from_the_queue(settings, error_id: int, **edit) -> None:
+    with session_scope(settings.database_url) as session:
+        retry(session, session.get(RecordError, error_id), "admin", **edit)
+
+
+def test_a_row_netsuite_refused_is_posted_by_a_retry_from_the_error_queue(
+    settings, world, tmp_path
+):
+    world.set_fault("netsuite", "partial_batch", external_ids=[SKU], code="USER_ERROR", times=1)
+    upload_id = upload(settings, price_workbook(settings, tmp_path, "p.xlsx", "140.00"))
+    assert run(settings).status == "completed"
+    ((status, message),) = rows_of(settings, upload_id)
+    assert status == "rejected" and message.startswith("netsuite refused")
+    assert status_of(settings, upload_id).status == "partly_applied"
+    error_id = parked_error(settings)
+    # Fixed in NetSuite (the fault was once); a run by itself does not post it again.
+    assert run(settings).status == "completed"
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
+
+    retry_from_the_queue(settings, error_id)
+    assert run(settings).status == "completed"
+
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("140.00")
+    assert stored_price(settings) == Decimal("140.00")
+    assert rows_of(settings, upload_id) == [("done", "Posted to netsuite")]
+    done = status_of(settings, upload_id)
+    assert done.status == "applied"
+    data = load_workbook(done.result_path)["price_list"]
+    header = [c.value for c in data[1]]
+    marks = [r[header.index("Status")].value for r in data.iter_rows(min_row=2) if r[0].value]
+    assert marks.count("posted") == 1 and "failed" not in marks
+    with session_scope(settings.database_url) as session:
+        assert session.get(RecordError, error_id).status == "resolved"
+    calls = upserts(world)
+    assert run(settings).status == "completed"
+    assert upserts(world) == calls  # posted once
+
+
+def test_a_retried_row_does_not_overwrite_a_later_upload_of_the_same_price(
+    settings, world, tmp_path
+):
+    world.set_fault("netsuite", "partial_batch", external_ids=[SKU], code="USER_ERROR", times=1)
+    first = upload(settings, price_workbook(settings, tmp_path, "a.xlsx", "140.00"))
+    assert run(settings).status == "completed"
+    error_id = parked_error(settings)
+    later = upload(settings, price_workbook(settings, tmp_path, "b.xlsx", "124.00"))
+    retry_from_the_queue(settings, error_id)  # before the later upload is posted
+
+    assert run(settings).status == "completed"
+
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("124.00")
+    assert rows_of(settings, later) == [("done", "Posted to netsuite")]
+    ((status, message),) = rows_of(settings, first)
+    assert status == "rejected" and "was 121.57, now 124" in message
+    assert status_of(settings, first).status == "partly_applied"
+
+
+def test_an_upload_row_edited_in_the_error_queue_is_not_posted(settings, world, tmp_path):
+    world.set_fault("netsuite", "partial_batch", external_ids=[SKU], code="USER_ERROR", times=1)
+    upload_id = upload(settings, price_workbook(settings, tmp_path, "p.xlsx", "140.00"))
+    assert run(settings).status == "completed"
+    error_id = parked_error(settings)
+    with session_scope(settings.database_url) as session:
+        edited = dict(session.get(RecordError, error_id).payload)
+    edited["change"] = {**edited["change"], "set": {"unit_price": "999.00"}}
+
+    retry_from_the_queue(settings, error_id, payload=edited)
+    assert run(settings).status == "completed"
+
+    assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
+    ((status, message),) = rows_of(settings, upload_id)
+    assert status == "rejected" and "cannot be edited in the error queue" in message
+    with session_scope(settings.database_url) as session:
+        assert session.get(RecordError, error_id).status == "open"
