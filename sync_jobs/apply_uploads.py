@@ -96,12 +96,48 @@ class ApplyUploads(Job):
                     if spec is not None:
                         specs.append(spec)
                 self._finish(session, upload)
+            specs += self._retried(session)
             specs += _due(session, _today())
+        return specs
+
+    def _retried(self, session: Session) -> list[ItemSpec]:
+        """Rows a person retried from the error queue, put back in line to be posted.
+
+        The queue's retry sets the rejected work item back to pending. Carried out as it is,
+        it would overtake rows of the same key approved since, and the row itself is settled;
+        so the row goes back to pending and its retry becomes a new work item behind every
+        item planned so far, where perform judges it against the store as it stands then (a
+        change since its preview refuses it, one already in effect is not sent again). The
+        item retried is set back to rejected: the new one carries the retry."""
+        specs = []
+        waiting = session.scalars(
+            select(WorkItem)
+            .where(WorkItem.job_id == self.job_id, WorkItem.status == "pending")
+            .order_by(WorkItem.id)
+        )
+        for item in waiting:
+            payload = item.payload or {}
+            if payload.get("effective") or "row_id" not in payload:
+                continue  # a scheduled price's posting retries as it is
+            row = session.get(UploadRow, payload["row_id"])
+            upload = session.get(Upload, payload.get("upload_id"))
+            if row is None or upload is None or row.status != "rejected":
+                continue
+            item.status = "rejected"
+            _settle(session, row, "pending", "Retried from the error queue; waits to be posted.")
+            upload.status = "applying"
+            retry = {**payload, "retry": item.id}
+            version = row_version(
+                row.business_key, {**row.payload, "row": row.id, "retry": item.id}
+            )
+            specs.append(ItemSpec(item.business_key, retry, version))
         return specs
 
     def _spec(self, session: Session, upload: Upload, row: UploadRow) -> ItemSpec | None:
         """The row's work item; None when the row is settled here or must wait its turn."""
         key = f"{upload.kind}:{row.business_key}"
+        if _queued(session, self.job_id, key, row.id):
+            return None  # in line already (a retry): the runner carries it out
         version = row_version(row.business_key, row.payload)
         payload = {"upload_id": upload.id, "row_id": row.id, "change": row.payload}
         prior = session.scalars(
@@ -119,8 +155,7 @@ class ApplyUploads(Job):
         if prior.status in ("pending", "claimed"):
             return None  # the same change from another upload goes first; judged after it
         if prior.status == "done" and self._in_effect(session, upload.kind, row):
-            first = (prior.payload or {}).get("upload_id")
-            _settle(session, row, "done", f"Already posted with upload {first}.")
+            _settle(session, row, "done", _already(session, upload.kind, prior))
             return None
         # The same change again after something undid it, or a retry of a rejected one.
         return ItemSpec(key, payload, row_version(row.business_key, {**row.payload, "row": row.id}))
@@ -139,6 +174,7 @@ class ApplyUploads(Job):
                 upload, row = _load(session, payload)
                 if row.status != "pending":
                     return None
+                _check_retry(upload, row, payload)
                 change = self._change(session, upload, row)
                 if in_effect(row.payload, change.current):
                     _settle(session, row, "done", "Already in effect; nothing was sent.")
@@ -347,6 +383,49 @@ def _load(session: Session, payload: dict) -> tuple[Upload, UploadRow]:
     if upload is None or row is None:
         raise RecordRejectedError("the upload row no longer exists", key=str(payload))
     return upload, row
+
+
+def _queued(session: Session, job_id: str, key: str, row_id: int) -> bool:
+    """Is a work item of this row waiting or being carried out?"""
+    items = session.scalars(
+        select(WorkItem.payload).where(
+            WorkItem.job_id == job_id,
+            WorkItem.business_key == key,
+            WorkItem.status.in_(("pending", "claimed")),
+        )
+    )
+    return any((payload or {}).get("row_id") == row_id for payload in items)
+
+
+def _check_retry(upload: Upload, row: UploadRow, payload: dict) -> None:
+    """Refuse a retried row that must not be posted any more (RecordRejectedError)."""
+    if "retry" not in payload:
+        return
+    reverted = (upload.errors or {}).get("reverted_by")
+    if reverted:
+        raise RecordRejectedError(
+            f"upload {upload.id} was reverted by upload {reverted}; the retried row was not sent",
+            key=row.business_key,
+            hint="upload the change again if it is still wanted",
+        )
+    if payload.get("change") != row.payload:
+        # What a steward approved (and a revert undoes) is the upload row, not the queue's copy.
+        raise RecordRejectedError(
+            "an upload row's change cannot be edited in the error queue; nothing was sent",
+            key=row.business_key,
+            hint="retry it unchanged, or upload a corrected workbook",
+        )
+
+
+def _already(session: Session, kind: str, prior: WorkItem) -> str:
+    """What a row says when an earlier upload's row made the same change: posted, or kept in
+    the store until its day (that one is posted then, this one never)."""
+    first = (prior.payload or {}).get("upload_id")
+    earlier = session.get(UploadRow, (prior.payload or {}).get("row_id") or 0)
+    day = scheduled_on(kind, earlier.payload, date.min) if earlier is not None else None
+    if earlier is not None and earlier.status == "scheduled" and day is not None:
+        return f"Already scheduled with upload {first} for {day.isoformat()}."
+    return f"Already posted with upload {first}."
 
 
 def _settle(session: Session, row: UploadRow, status: str, message: str) -> None:

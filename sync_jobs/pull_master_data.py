@@ -3,13 +3,15 @@
 Reads what changed in the window from the configured ERP (setting `erp`), in batches of
 records that are written to the operational copy in one transaction each, so uploads and
 cross-checks validate against current master data. A record that cannot be stored is parked
-alone in the error queue.
+alone in the error queue. Prices from an ERP without dated price lists (NetSuite) are placed in
+the store's price calendar, which stays in charge of the dates: see
+core.store.opcopy.upsert_undated_price.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 from itertools import islice
 from typing import Any
 
@@ -41,6 +43,11 @@ def record_key(record: rec.Record) -> str:
     return f"{type(record).__name__}:{parts[type(record)](record)}"
 
 
+def _today() -> date:
+    """The day an undated ERP price is charged on (UTC, as apply_uploads posts by)."""
+    return datetime.now(timezone.utc).date()
+
+
 def _batches(records: Iterable[Any]) -> Iterator[list[Any]]:
     iterator = iter(records)
     while batch := list(islice(iterator, BATCH)):
@@ -66,12 +73,13 @@ class PullMasterData(Job):
                 yield ItemSpec(f"{entity}#{n}", payload, version=version)
 
     def perform(self, ctx: RunContext, business_key: str, payload: Any) -> str | None:
+        today = _today()
         with session_scope(self.settings.database_url) as session:
             for entry in payload:
                 record = rec.from_payload(TYPES[entry["type"]], entry["data"])
                 try:
                     with session.begin_nested():
-                        upsert(session, record)
+                        upsert(session, record, today)
                     ctx.written += 1
                 except (ValueError, TypeError, LookupError, IntegrityError) as exc:
                     ctx.reject(

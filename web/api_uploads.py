@@ -36,6 +36,7 @@ def summary_json(upload: Upload) -> dict[str, Any]:
         "kind": upload.kind,
         "filename": upload.filename,
         "status": upload.status,
+        "awaiting": store.awaiting(upload),
         "rows": upload.rows,
         "uploaded_by": upload.uploaded_by,
         "uploaded_at": _iso(upload.uploaded_at),

@@ -143,6 +143,15 @@ def upload_view(session: Session, upload: Upload) -> UploadView:
     return view
 
 
+def awaiting(upload: Upload) -> str | None:
+    """Whom a waiting upload waits for, in words; None when it waits for nobody."""
+    if upload.status == "pending_approval":
+        return f"waits for a {OWNERS.get(upload.kind)} other than {upload.uploaded_by}"
+    if upload.status == "ready":
+        return f"waits for {upload.uploaded_by} to submit it"
+    return None
+
+
 def may_approve(upload: Upload, username: str, role: str) -> str | None:
     """Why this person may not approve the upload, or None."""
     if upload.status != "pending_approval":

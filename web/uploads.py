@@ -76,6 +76,7 @@ def index():
         erp=settings().erp,
         erp_kinds=store.ERP_KINDS.get(settings().erp, frozenset()),
         uploads=uploads,
+        awaiting=store.awaiting,
         max_mb=settings().uploads.max_bytes / 1_000_000,
     )
 
@@ -140,6 +141,7 @@ def detail(upload_id: int):
         approve_refusal=refusal,
         owner=store.OWNERS.get(view.upload.kind),
         reverted_by=reverted_by,
+        awaiting=store.awaiting(view.upload),
         running=view.upload.status in store.RUNNING,
         viewer_kinds=store.kinds_for(current_user.role),
     )

@@ -7,6 +7,8 @@ systems write them here, through one upsert per record type.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
@@ -149,10 +151,105 @@ def _upsert_row(session: Session, model: type, key: dict, values: dict) -> tuple
     return row, "updated" if changed else "unchanged"
 
 
-def upsert(session: Session, record: rec.Record) -> str:
-    """Insert or update the record's row; returns 'inserted', 'updated' or 'unchanged'."""
+def upsert(session: Session, record: rec.Record, today: date | None = None) -> str:
+    """Insert or update the record's row; returns 'inserted', 'updated' or 'unchanged'.
+
+    `today` (UTC, by default) places an undated price in the store's price calendar."""
+    if isinstance(record, rec.PriceListEntry) and _undated(record):
+        return upsert_undated_price(session, record, today or datetime.now(timezone.utc).date())
     model, columns = WRITERS[type(record)]
     return _upsert_row(session, model, *columns(record))[1]
+
+
+# --- prices from an ERP whose price lists have no dates -----------------------------------
+
+
+def _undated(r: rec.PriceListEntry) -> bool:
+    return r.effective_from is None and r.effective_to is None
+
+
+def upsert_undated_price(session: Session, r: rec.PriceListEntry, today: date) -> str:
+    """Store a price the ERP charges today, leaving the store's price calendar in charge.
+
+    NetSuite keeps one price per item, level, currency and quantity break and no dates, so its
+    price says what is charged today and nothing about other days. The store keeps the dates
+    (Effective From / To of uploads, and the later prices that apply_uploads posts on their
+    day), so for each such price, among the store's entries of the same item, level, currency
+    and min quantity:
+
+    1. none stored yet: an undated, open-ended entry at the ERP's price;
+    2. the entry in effect today has that price: nothing changes;
+    3. the entry in effect today is a scheduled upload row's that apply_uploads has not yet
+       posted (its day has come, or its posting failed and waits for a retry): nothing
+       changes; the ERP is behind by design and the job posts it;
+    4. otherwise the price was changed in the ERP directly, and the ERP is right for today:
+       the entry in effect today takes the ERP's price and keeps its dates; with no entry in
+       effect today (a gap in the calendar), a new entry holds it from today (undated when
+       nothing in the store starts before today) until the day before the next entry starts.
+
+    So no entry's dates are ever cleared or moved, and later entries stay as scheduled.
+    """
+    same = {
+        "sku": r.sku,
+        "price_level": r.price_level,
+        "currency": r.unit_price.currency,
+        "min_quantity": r.min_quantity,
+    }
+    entries = list(session.scalars(select(m.PriceListEntry).filter_by(**same)))
+    price = r.unit_price.amount
+    current = _in_effect_on(entries, today)
+    if not entries or (current is None and not _starts_by(entries, today)):
+        starts: date | None = None
+    elif current is None:
+        starts = today
+    elif current.unit_price == price or _unposted(session, current):
+        return "unchanged"
+    else:
+        current.unit_price, current.modified_at = price, r.modified_at
+        return "updated"
+    later = [e.effective_from for e in entries if e.effective_from and e.effective_from > today]
+    ends = min(later) - timedelta(days=1) if later else None
+    key = {**same, "effective_from": starts}
+    _upsert_row(session, m.PriceListEntry, key, {**_price(r)[1], "effective_to": ends})
+    return "inserted"
+
+
+def _in_effect_on(entries: list[m.PriceListEntry], day: date) -> m.PriceListEntry | None:
+    running = [
+        e for e in entries if (e.effective_from or date.min) <= day <= (e.effective_to or date.max)
+    ]
+    return max(running, key=lambda e: e.effective_from or date.min, default=None)
+
+
+def _starts_by(entries: list[m.PriceListEntry], day: date) -> bool:
+    return any((e.effective_from or date.min) <= day for e in entries)
+
+
+def _unposted(session: Session, entry: m.PriceListEntry) -> bool:
+    """Is this the entry of a price-list upload row still waiting to be posted on its day?"""
+    if entry.effective_from is None:
+        return False
+    rows = session.scalars(
+        select(m.UploadRow.payload)
+        .join(m.Upload, m.Upload.id == m.UploadRow.upload_id)
+        .where(m.UploadRow.status == "scheduled", m.Upload.kind == "price_list")
+    )
+    wanted = (entry.sku, entry.price_level, entry.currency, entry.min_quantity)
+    for payload in rows:
+        key = (payload or {}).get("key") or {}
+        found = (key.get("item"), key.get("price_level"), key.get("currency"))
+        if (*found, _decimal(key.get("min_quantity"))) == wanted and key.get(
+            "effective_from"
+        ) == entry.effective_from.isoformat():
+            return True
+    return False
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value if value not in (None, "") else 0))
+    except InvalidOperation:
+        return None
 
 
 # --- shipments, tracking and invoices (written by track_shipments and sync_invoices) ---------

@@ -11,6 +11,7 @@ from core import records as rec
 from core.store import models as m
 from core.store import session_scope
 from core.store.models import RecordError, Watermark
+from core.store.opcopy import upsert
 from sync_jobs.leases import utcnow
 from sync_jobs.runner import Runner, create_run
 
@@ -126,3 +127,64 @@ def test_the_next_run_reads_from_the_watermark_minus_lookback(settings, fake_erp
     since = FakeErp.instances[-1].windows[0][1]
     assert (mark - since).total_seconds() == 600  # lookback 10m by default
     assert count(settings.database_url, m.Item) == 450  # upserted, not duplicated
+
+
+def netsuite_price(amount: str) -> rec.PriceListEntry:
+    """A price as NetSuite reports it: what is charged today, no dates."""
+    return rec.PriceListEntry(
+        source_system="netsuite",
+        source_key="p",
+        sku="00007",
+        price_level="Base",
+        unit_price=rec.Money(Decimal(amount), "USD"),
+        modified_at=WHEN,
+    )
+
+
+def calendar(url, *entries: tuple[str, date | None, date | None]) -> list[tuple]:
+    """Store these (price, from, to) entries, if any; the stored ones, by start."""
+    with session_scope(url) as session:
+        for amount, starts, ends in entries:
+            session.add(
+                m.PriceListEntry(
+                    sku="00007", price_level="Base", currency="USD", min_quantity=Decimal(0),
+                    unit_price=Decimal(amount), effective_from=starts, effective_to=ends,
+                    source_system="netsuite", source_key="p",
+                )
+            )  # fmt: skip
+    with session_scope(url) as session:
+        stored = session.scalars(select(m.PriceListEntry))
+        found = [(e.unit_price, e.effective_from, e.effective_to) for e in stored]
+    return sorted(found, key=lambda e: e[1] or date.min)
+
+
+def pull(url, amount: str, today: date) -> str:
+    with session_scope(url) as session:
+        return upsert(session, netsuite_price(amount), today)
+
+
+def test_an_undated_price_in_a_gap_of_the_calendar_holds_from_today_to_the_next_entry(settings):
+    url = settings.database_url
+    april, july = date(2026, 4, 1), date(2026, 7, 1)
+    calendar(url, ("10", None, date(2026, 3, 31)), ("12", april, date(2026, 5, 31)),
+             ("14", july, None))  # fmt: skip
+
+    assert pull(url, "13", date(2026, 6, 10)) == "inserted"
+
+    assert calendar(url) == [
+        (Decimal("10"), None, date(2026, 3, 31)),
+        (Decimal("12"), april, date(2026, 5, 31)),
+        (Decimal("13"), date(2026, 6, 10), date(2026, 6, 30)),
+        (Decimal("14"), july, None),
+    ]
+    assert pull(url, "13", date(2026, 6, 11)) == "unchanged"
+
+
+def test_an_undated_price_before_the_first_entry_is_undated_until_that_day(settings):
+    url = settings.database_url
+    calendar(url, ("12", date(2026, 4, 1), None))
+
+    assert pull(url, "10", date(2026, 3, 2)) == "inserted"
+
+    assert calendar(url)[0] == (Decimal("10"), None, date(2026, 3, 31))
+    assert pull(url, "10", date(2026, 3, 2)) == "unchanged"

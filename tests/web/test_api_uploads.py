@@ -239,3 +239,19 @@ def test_templates_download_for_the_roles_kinds(script):
     assert "price_list" in load_workbook(io.BytesIO(template.data)).sheetnames
     assert script.get("/api/uploads/templates/order_changes").status_code == 404
     assert script.get("/api/uploads/templates/nope").status_code == 404
+
+
+def test_an_upload_waiting_for_approval_names_who_it_awaits(script, steward2, world, db_url):
+    number = send(script, edit_price(current_prices(script), "140.00")).get_json()["id"]
+    waits = "waits for a steward other than steward"
+
+    assert script.get(f"/api/uploads/{number}").get_json()["awaiting"] == waits
+    listed = {u["id"]: u for u in script.get("/api/uploads").get_json()["uploads"]}
+    assert listed[number]["awaiting"] == waits
+
+    steward2.post(f"/api/uploads/{number}/approve", headers=with_csrf(steward2))
+    assert script.get(f"/api/uploads/{number}").get_json()["awaiting"] is None
+    small = send(script, edit_price(current_prices(script), "122.00")).get_json()["id"]
+    assert script.get(f"/api/uploads/{small}").get_json()["awaiting"] == (
+        "waits for steward to submit it"
+    )

@@ -4,6 +4,7 @@ comment, assign, bulk actions, scopes of the read-only roles, and escaping."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +13,9 @@ from core.errors import RecordRejectedError
 from core.store import session_scope
 from core.store.models import AuditLog, RecordError, WorkItem
 from sync_jobs.errorqueue import park, resolve_on_success
+from tests.sync_jobs.erp_world import CURRENCY, LEVEL, SKU, netsuite_prices, netsuite_world
+from tests.sync_jobs.erp_world import run as run_job
+from tests.sync_jobs.test_apply_uploads import price_workbook, rows_of, upload
 from tests.web.helpers import add_job, add_run, csrf_token, now
 from tests.web.queue_helpers import as_role, post
 from tests.web.test_browser import ARGS, CHROMIUM, served  # noqa: F401 (served is a fixture)
@@ -310,3 +314,34 @@ def test_a_coordinator_edits_a_payload_in_the_browser_and_retries_another(served
             browser.close()
     assert item_of(db_url, "SO-1")[:2] == ("pending", {"order": "SO-1", "ship_to": "MAIN"})
     assert item_of(db_url, "SO-2")[:2] == ("pending", PAYLOAD)
+
+
+@pytest.fixture
+def erp(settings):
+    """The NetSuite simulator, and the store filled from it."""
+    yield from netsuite_world(settings)
+
+
+@pytest.mark.parametrize("way", ["portal", "api"])
+def test_a_refused_upload_row_retried_from_the_queue_is_posted_by_the_next_run(
+    app, client, settings, erp, tmp_path, way
+):
+    erp.set_fault("netsuite", "partial_batch", external_ids=[SKU], code="USER_ERROR", times=1)
+    upload_id = upload(settings, price_workbook(settings, tmp_path, "p.xlsx", "140.00"))
+    assert run_job(settings).status == "completed"
+    assert rows_of(settings, upload_id)[0][0] == "rejected"
+    with session_scope(settings.database_url) as session:
+        error_id = session.scalars(select(RecordError.id)).one()
+    as_role(client, "coordinator")
+    if way == "portal":
+        assert post(client, f"/errors/{error_id}/retry").status_code == 302
+    else:
+        headers = {"X-CSRFToken": csrf_token(client)}
+        answer = client.post(f"/api/errors/{error_id}/retry", headers=headers)
+        assert answer.status_code == 200 and answer.get_json()["retry_waiting"] is True
+
+    assert run_job(settings).status == "completed"
+
+    assert netsuite_prices(erp)[(CURRENCY, LEVEL, 1)] == Decimal("140.00")
+    assert rows_of(settings, upload_id) == [("done", "Posted to netsuite")]
+    assert error_row(settings.database_url, error_id).status == "resolved"

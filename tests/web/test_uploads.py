@@ -187,3 +187,20 @@ def test_kinds_belong_to_their_role(app, db_url):
     assert signed_in(app, "finance").get("/uploads").status_code == 403
     admin = signed_in(app, "admin").get("/uploads").get_data(as_text=True)
     assert "Price list" in admin and "Upload a filled workbook" not in admin
+
+
+def test_an_upload_waiting_for_approval_says_who_must_approve_it(app, steward2, world, db_url):
+    steward = signed_in(app, "steward")
+    current = download(steward, f"/uploads/current/price_list?item={SKU}")
+    number = upload_id(send(steward, "price_list", edit_price(current, "140.00")))
+    waits = "waits for a steward other than steward"
+
+    listed = steward.get("/uploads").get_data(as_text=True)
+    row = re.search(rf'<tr id="upload-{number}">.*?</tr>', listed, re.S).group(0)
+    assert "pending approval" in row and waits in row
+    assert f"This upload {waits}." in page(steward2, number)
+
+    post(steward2, f"/uploads/{number}/approve")
+    assert waits not in page(steward, number) and waits not in steward.get("/uploads").get_data(
+        as_text=True
+    )
