@@ -27,7 +27,8 @@ WAITING = ("pending", "claimed")
 # Roles that only read the queue see the jobs whose noun is their area (job ids are
 # <verb>_<noun>); everyone else with access sees every job.
 READ_SCOPES: dict[str, tuple[str, ...]] = {
-    "steward": ("master_data", "price", "ship_to", "customer", "item"),
+    # apply_uploads: a steward reads why a price or ship-to row of theirs was refused.
+    "steward": ("master_data", "price", "ship_to", "customer", "item", "uploads"),
     "finance": ("invoice",),
 }
 UNCHANGED = object()

@@ -249,6 +249,16 @@ def test_read_only_roles_see_only_their_jobs_and_no_actions(client, db_url):
     assert post(client, f"/errors/{orders}/retry").status_code == 403
 
 
+def test_a_steward_reads_why_an_upload_row_was_refused(client, db_url):
+    reject(db_url, "SO-1")
+    row = reject(db_url, "price_list:7:12", job_id="apply_uploads", message="Price refused")
+    as_role(client, "steward")
+    page = client.get("/errors").get_data(as_text=True)
+    assert "price_list:7:12" in page and "SO-1" not in page
+    assert client.get(f"/errors/{row}").status_code == 200
+    assert post(client, f"/errors/{row}/retry").status_code == 403  # reads, does not act
+
+
 def test_the_api_lists_retries_with_a_new_payload_resolves_and_assigns(app, client, db_url):
     error_id = reject(db_url)
     as_role(client, "coordinator")
