@@ -32,6 +32,11 @@ READ_SCOPES: dict[str, tuple[str, ...]] = {
     "finance": ("invoice",),
 }
 UNCHANGED = object()
+# Jobs whose payload a person may not edit here, and what to do instead.
+FIXED_PAYLOAD = {
+    "apply_uploads": "An upload row changes only by uploading its workbook again, so its "
+    "approval and the before-image that revert uses stay true; retry it as it is.",
+}
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,8 @@ def retry(session: Session, error: RecordError, actor: str, payload: Any = UNCHA
     refusal = retry_refusal(error, item)
     if refusal:
         raise ActionRefusedError(refusal)
+    if payload is not UNCHANGED and payload != item.payload and error.job_id in FIXED_PAYLOAD:
+        raise ActionRefusedError(FIXED_PAYLOAD[error.job_id])
     if payload is UNCHANGED and item.status == "pending":
         raise ActionRefusedError(f"A retry is already waiting for the next run of {error.job_id}.")
     new_payload = item.payload if payload is UNCHANGED else payload

@@ -123,6 +123,17 @@ def test_a_payload_that_is_not_json_is_refused_and_kept_in_the_form(client, db_u
     assert audit_rows(db_url, "record_error_edited_retried") == []
 
 
+def test_an_upload_row_payload_is_not_edited_in_the_queue(client, db_url):
+    payload = {"upload": 7, "row": 12, "set": {"unit_price": "140.00"}}
+    error_id = reject(db_url, "price_list:7:12", job_id="apply_uploads", payload=payload)
+    as_role(client, "coordinator")
+    edited = '{"upload": 7, "row": 12, "set": {"unit_price": "1.00"}}'
+    page = post(client, f"/errors/{error_id}/payload", payload=edited).get_data(as_text=True)
+    assert "uploading its workbook again" in page
+    assert item_of(db_url, "price_list:7:12") == ("rejected", payload, 1)
+    assert audit_rows(db_url, "record_error_edited_retried") == []
+
+
 def test_retry_as_it_is_and_not_twice(client, db_url):
     error_id = reject(db_url)
     as_role(client, "admin")
