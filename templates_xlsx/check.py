@@ -124,12 +124,12 @@ def gc_paused() -> Iterator[None]:
 
 
 def _read(path: Path, sheet: str, limits: Limits) -> tuple[SafetyReport, ParsedSheet]:
-    """The safety pre-check runs while the parse child reads (two cores, half the wait); the
-    child is limited and sandboxed, and a refused pre-check ends it and is what we report,
-    so nothing of ours parses a workbook the pre-check has not passed."""
-    with start_parse(path, sheet, MARKER_SHEET, limits) as job:
+    """The parse child starts up (interpreter, python-calamine) while the safety pre-check
+    runs, but is told which file to read only once the pre-check has passed it; a refused
+    pre-check ends the child, which never saw the file."""
+    with start_parse(limits) as job:
         report = precheck(path, limits)
-        return report, job.result()
+        return report, job.parse(path, sheet, MARKER_SHEET)
 
 
 def _identify(kind: SheetKind, parsed: ParsedSheet, report: SafetyReport) -> CheckResult:

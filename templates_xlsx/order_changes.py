@@ -3,8 +3,12 @@ line; place or release a hold on the order."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import compress, count, repeat
+from operator import eq, itemgetter, ne
 from typing import Any
 
 from marshmallow import validate
@@ -146,30 +150,16 @@ class OrderChanges(SheetKind):
         return diff
 
     def cross_check(self, table: Table, ctx: CheckContext) -> list[RowProblem]:
-        cols = table.columns
         good = table.good_indexes()
-        orders, numbers = cols["order"], cols["line"]
-        heads, lines = self._load(ctx.session, [orders[i] for i in good])
-        problems: list[RowProblem] = []
-        add = problems.append
-        found: list[int] = []
-        for i in good:
-            head = heads.get(orders[i])
-            line = lines.get((orders[i], numbers[i])) if head else None
-            if head is None:
-                add(RowProblem(i, "order", "unknown_order", f"Order {orders[i]} was not found."))
-            elif head[0] in CLOSED_STATUSES:
-                add(RowProblem(i, "order", "order_closed", f"Order {orders[i]} is {head[0]}."))
-            elif line is None:
-                message = f"Order {orders[i]} has no line {numbers[i]}."
-                add(RowProblem(i, "line", "unknown_line", message))
-            elif line[3] in CLOSED_STATUSES:
-                add(RowProblem(i, "line", "line_closed", f"Line {numbers[i]} is {line[3]}."))
-            else:
-                found.append(i)
-        heads_of = {i: heads[orders[i]] for i in found}
-        lines_of = {i: lines[(orders[i], numbers[i])] for i in found}
-        return problems + _line_checks(found, heads_of, lines_of, cols, ctx)
+        rows = table.columns
+        if len(good) < len(table):
+            rows = {name: _take(values, good) for name, values in rows.items()}
+        found = _Found.load(ctx.session, rows["order"], rows["line"])
+        problems, shut = _existence_checks(found, rows)
+        problems += _line_checks(found, rows, shut, ctx)
+        for problem in problems:
+            problem.index = good[problem.index]
+        return problems
 
     def export_rows(self, session: Session, filters: dict[str, str | None]) -> list[dict]:
         query = (
@@ -218,53 +208,203 @@ class OrderChanges(SheetKind):
         }
 
 
-def _line_checks(
-    found: list[int], heads: dict, lines: dict, cols: dict, ctx: CheckContext
-) -> list[RowProblem]:
-    """Per-column passes over the rows whose order and line exist and are open."""
-    item, qty, action, ship_to = cols["item"], cols["quantity"], cols["action"], cols["ship_to"]
+@dataclass
+class _Found:
+    """The store's order and line values aligned with the checked rows (position k is the
+    k-th row; None where the order or line is missing). Quantities stay as the driver
+    returns them until a check converts them; stored dates are read only for the rows
+    whose new date is in the past."""
+
+    status: Sequence[Any]
+    customer: Sequence[Any]
+    ship_to: Sequence[Any]
+    sku: Sequence[Any]
+    quantity: Sequence[Any]
+    shipped: Sequence[Any]
+    line_status: Sequence[Any]
+
+    @classmethod
+    def load(cls, session: Session, orders: Sequence[str], numbers: Sequence[int]) -> _Found:
+        """One query for the orders, one for their lines in (order, line) order."""
+        connection = session.connection()
+        heads_query = select(
+            Order.number, Order.status, Order.customer_number, Order.ship_to_code
+        ).where(among(session, Order.number, sorted(set(orders))))
+        heads = _fetch(connection, heads_query)
+        lines_query = select(
+            OrderLine.order_number,
+            OrderLine.line_no,
+            OrderLine.sku,
+            raw(OrderLine.quantity),
+            raw(OrderLine.quantity_shipped),
+            OrderLine.status,
+        )
+        wanted = among(session, OrderLine.order_number, sorted({row[0] for row in heads}))
+        lines_query = lines_query.where(wanted).order_by(OrderLine.order_number, OrderLine.line_no)
+        lines = _fetch(connection, lines_query) if heads else []
+        return cls(*_aligned(heads, 4, [orders]), *_aligned(lines, 6, [orders, numbers]))
+
+
+def _aligned(rows: list[tuple], width: int, keys: list[Sequence[Any]]) -> list[Sequence[Any]]:
+    """The non-key columns of `rows` (each `width` wide, unique on its first len(keys)
+    columns), reordered to follow the key columns `keys`; a key without a row gets None in
+    every column. A result already in the sheet's order, with every key found, is used as
+    it is: whole-column comparisons in C, no dict."""
+    stored = list(zip(*rows, strict=True)) or [()] * width
+    if all(map(_equal, stored, keys)):
+        return stored[len(keys) :]
+    row_keys = stored[0] if len(keys) == 1 else zip(*stored[: len(keys)], strict=True)
+    position = dict(zip(row_keys, count(), strict=False))
+    wanted = keys[0] if len(keys) == 1 else zip(*keys, strict=True)
+    positions = list(map(position.get, wanted, repeat(len(rows))))
+    return [_take((*column, None), positions) for column in stored[len(keys) :]]
+
+
+def _equal(stored: tuple, wanted: Sequence[Any]) -> bool:
+    return len(stored) == len(wanted) and stored == tuple(wanted)
+
+
+def _take(values: Sequence[Any], positions: list[int]) -> Sequence[Any]:
+    if len(positions) < 2:
+        return [values[k] for k in positions]
+    return itemgetter(*positions)(values)
+
+
+def _where(flags: Iterable[Any]) -> list[int]:
+    return list(compress(count(), flags))
+
+
+def _existence_checks(found: _Found, rows: dict) -> tuple[list[RowProblem], set[int]]:
+    """Rows whose order or line is missing or closed; those skip the other checks."""
+    shut = CLOSED_STATUSES | {None}
+    orders, numbers = rows["order"], rows["line"]
+    problems = []
+    for k in sorted(
+        {*_where(map(shut.__contains__, found.status))}.union(
+            _where(map(shut.__contains__, found.line_status))
+        )
+    ):
+        status, line_status = found.status[k], found.line_status[k]
+        if status is None:
+            problems.append(
+                RowProblem(k, "order", "unknown_order", f"Order {orders[k]} was not found.")
+            )
+        elif status in CLOSED_STATUSES:
+            problems.append(
+                RowProblem(k, "order", "order_closed", f"Order {orders[k]} is {status}.")
+            )
+        elif line_status is None:
+            message = f"Order {orders[k]} has no line {numbers[k]}."
+            problems.append(RowProblem(k, "line", "unknown_line", message))
+        else:
+            problems.append(
+                RowProblem(k, "line", "line_closed", f"Line {numbers[k]} is {line_status}.")
+            )
+    return problems, {p.index for p in problems}
+
+
+def _line_checks(found: _Found, rows: dict, shut: set[int], ctx: CheckContext) -> list[RowProblem]:
+    """Each rule as a whole-column comparison that yields candidate rows; only those are
+    looked at one by one, and messages are built only for rows that fail."""
+    item, sku = rows["item"], found.sku
     problems = [
-        RowProblem(i, "item", "item_mismatch", f"The line's item is {lines[i][0]}.")
-        for i in found
-        if item[i] is not None and item[i] != lines[i][0]
+        RowProblem(k, "item", "item_mismatch", f"The line's item is {sku[k]}.")
+        for k in _where(map(ne, item, sku))
+        if item[k] is not None and k not in shut
     ]
-    changed_qty = [i for i in found if qty[i] is not None and qty[i] != lines[i][1]]
+    problems += _quantity_checks(found, rows, shut, ctx)
+    action, shipped = rows["action"], found.shipped
     problems += [
-        RowProblem(i, "quantity", "below_shipped", f"{_plain(lines[i][2])} already shipped.")
-        for i in changed_qty
-        if qty[i] < lines[i][2]
+        RowProblem(k, "action", "cancel_shipped", "Part of this line has shipped already.")
+        for k in _where(map(eq, action, repeat("cancel")))
+        if k not in shut and _qty(shipped[k]) > 0
     ]
-    problems += [
-        RowProblem(i, "action", "cancel_shipped", "Part of this line has shipped already.")
-        for i in found
-        if action[i] == "cancel" and lines[i][2] > 0
-    ]
-    for name, position in (("requested_date", 4), ("promised_date", 5)):
-        new = cols[name]
-        problems += [
-            RowProblem(i, name, "date_in_past", f"{new[i].isoformat()} is in the past.")
-            for i in found
-            if new[i] is not None and new[i] != lines[i][position] and new[i] < ctx.today
+    return problems + _date_checks(rows, shut, ctx) + _ship_to_checks(found, rows, shut, ctx)
+
+
+def _date_checks(rows: dict, shut: set[int], ctx: CheckContext) -> list[RowProblem]:
+    """A new date in the past is an error unless it is the line's date already; the
+    stored dates are read for those few rows only."""
+    past = {
+        name: [
+            k
+            for k, value in enumerate(rows[name])
+            if value is not None and value < ctx.today and k not in shut
         ]
-    inactive = _inactive_skus(ctx.session, {lines[i][0] for i in changed_qty})
-    problems += [
-        RowProblem(i, "quantity", "item_inactive", f"Item {lines[i][0]} is inactive.")
-        for i in changed_qty
-        if lines[i][0] in inactive
+        for name in ("requested_date", "promised_date")
+    }
+    if not any(past.values()):
+        return []
+    stored = _stored_dates(ctx.session, [rows["order"][k] for ks in past.values() for k in ks])
+    problems = []
+    for position, (name, ks) in enumerate(past.items()):
+        new = rows[name]
+        problems += [
+            RowProblem(k, name, "date_in_past", f"{new[k].isoformat()} is in the past.")
+            for k in ks
+            if new[k] != stored[(rows["order"][k], rows["line"][k])][position]
+        ]
+    return problems
+
+
+def _stored_dates(session: Session, orders: list[str]) -> dict[tuple[str, int], tuple]:
+    """(requested, promised) per (order, line) of these orders."""
+    query = select(
+        OrderLine.order_number,
+        OrderLine.line_no,
+        raw(OrderLine.requested_date),
+        raw(OrderLine.promised_date),
+    ).where(among(session, OrderLine.order_number, sorted(set(orders))))
+    return {
+        (order, line): (_day(asked), _day(due))
+        for order, line, asked, due in _fetch(session.connection(), query)
+    }
+
+
+def _quantity_checks(
+    found: _Found, rows: dict, shut: set[int], ctx: CheckContext
+) -> list[RowProblem]:
+    qty, shipped = rows["quantity"], _qtys(found.shipped)
+    changed = [
+        k
+        for k in _where(map(ne, qty, _qtys(found.quantity)))
+        if qty[k] is not None and k not in shut
     ]
-    moved = [i for i in found if ship_to[i] is not None and ship_to[i] != heads[i][2]]
-    known = _known_ship_tos(ctx.session, {(heads[i][1], ship_to[i]) for i in moved})
-    problems += [
+    problems = [
+        RowProblem(k, "quantity", "below_shipped", f"{_plain(shipped[k])} already shipped.")
+        for k in changed
+        if qty[k] < shipped[k]
+    ]
+    sku = found.sku
+    inactive = _inactive_skus(ctx.session, set(_take(sku, changed)))
+    return problems + [
+        RowProblem(k, "quantity", "item_inactive", f"Item {sku[k]} is inactive.")
+        for k in changed
+        if sku[k] in inactive
+    ]
+
+
+def _ship_to_checks(
+    found: _Found, rows: dict, shut: set[int], ctx: CheckContext
+) -> list[RowProblem]:
+    ship_to, customer = rows["ship_to"], found.customer
+    moved = [
+        k
+        for k in _where(map(ne, ship_to, found.ship_to))
+        if ship_to[k] is not None and k not in shut
+    ]
+    pairs = list(zip(_take(customer, moved), _take(ship_to, moved), strict=True))
+    known = _known_ship_tos(ctx.session, set(pairs))
+    return [
         RowProblem(
-            i,
+            k,
             "ship_to",
             "ship_to_not_customer",
-            f"Customer {heads[i][1]} has no ship-to {ship_to[i]}.",
+            f"Customer {customer[k]} has no ship-to {ship_to[k]}.",
         )
-        for i in moved
-        if (heads[i][1], ship_to[i]) not in known
+        for k, pair in zip(moved, pairs, strict=True)
+        if pair not in known
     ]
-    return problems
 
 
 def _fetch(connection: Any, query: Any) -> list[tuple]:

@@ -1,23 +1,23 @@
 """Run the parse child and read back its result: limits, timeout, and a refusal per failure.
 
-`start_parse` starts the child and returns at once, so the caller can run the safety
-pre-check's ZIP scan while the child reads (the child is limited and sandboxed either way);
-a refused scan cancels the job and its refusal is the one reported. The child's stderr is
-captured and logged at debug level, never shown. Its pickle is read with an unpickler that
-builds nothing but plain values and dates, so even a subverted child cannot make this
-process run code.
+`start_parse` starts a child that loads its parser and then waits, so its start-up overlaps
+the caller's safety pre-check; the child learns which file to read only from `ParseJob.parse`,
+which the caller runs once the pre-check has passed the file. A refused pre-check ends the
+waiting child, which never saw the file. The child's stderr is captured and logged at debug
+level, never shown. Its pickle is read with an unpickler that builds nothing but plain values
+and dates, so even a subverted child cannot make this process run code.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
+import json
 import logging
 import pickle
 import signal
 import subprocess
 import sys
-import time
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,34 +56,31 @@ class _PlainUnpickler(pickle.Unpickler):
 
 
 def parse_in_child(path: Path, sheet: str, marker: str, limits: Limits) -> ParsedSheet:
-    with start_parse(path, sheet, marker, limits) as job:
-        return job.result()
+    with start_parse(limits) as job:
+        return job.parse(path, sheet, marker)
 
 
-def start_parse(path: Path, sheet: str, marker: str, limits: Limits) -> ParseJob:
-    """Start the parse child now; use as a context manager so it is always reaped."""
-    return ParseJob(path, sheet, marker, limits)
+def start_parse(limits: Limits) -> ParseJob:
+    """Start a parse child that waits for a file; use as a context manager so it is reaped."""
+    return ParseJob(limits)
 
 
 class ParseJob:
-    """One running parse child: result() waits for it, cancel() ends it."""
+    """One parse child: parse() hands it the file and waits for it, cancel() ends it."""
 
-    def __init__(self, path: Path, sheet: str, marker: str, limits: Limits) -> None:
+    def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.deadline = time.monotonic() + limits.parse_timeout_seconds
+        # the file is not on the command line: the child gets it on stdin, after the go-ahead
         command = [
             sys.executable,
             "-I",
             str(CHILD),
-            str(path),
-            sheet,
-            marker,
             str(limits.parse_timeout_seconds),
             str(limits.parse_memory_mb),
         ]
         self.process = subprocess.Popen(
             command,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=CHILD_ENV,  # none of our settings or secrets reach the process that parses
@@ -100,12 +97,14 @@ class ParseJob:
             self.process.kill()
         self.process.communicate()
 
-    def result(self) -> ParsedSheet:
+    def parse(self, path: Path, sheet: str, marker: str) -> ParsedSheet:
+        """Send the go-ahead with the file to read and wait for the child's result."""
+        request = json.dumps({"path": str(path), "sheet": sheet, "marker": marker})
         try:
-            # the child's own alarm ends it at the deadline; a slow pre-check still leaves
-            # time to read what a finished child wrote
+            # the child's own alarm ends it at the deadline; the margin leaves time to read
+            # what a child that finished just in time wrote
             stdout, stderr = self.process.communicate(
-                timeout=max(5.0, self.deadline - time.monotonic())
+                (request + "\n").encode(), timeout=self.limits.parse_timeout_seconds + 5
             )
         except subprocess.TimeoutExpired as exc:
             self.cancel()

@@ -1,16 +1,21 @@
 """The parse child: read one workbook with python-calamine under memory and time limits.
 
-Run as a script by path (`python -I parse_child.py FILE SHEET MARKER SECONDS MB`), so it
-imports nothing of ours and nothing but the standard library and python-calamine. It sets its
-own limits first (address space, CPU, a wall-clock alarm, no core files, no files written),
-then writes one pickle to stdout: the chosen sheet's header and its data as columns (lists,
+Run as a script by path (`python -I parse_child.py SECONDS MB`), so it imports nothing of ours
+and nothing but the standard library and python-calamine. It sets its own limits first
+(address space, CPU, a wall-clock alarm, no core files, no files written) and loads
+python-calamine, then waits for one go-ahead line on stdin: JSON {"path", "sheet", "marker"}.
+The parent sends it only after the safety pre-check has passed the file, so the child cannot
+know the file, let alone open it, before then; end of input without a line means stop. Then
+it writes one pickle to stdout: the chosen sheet's header and its data as columns (lists,
 one per column; not per-row dicts), the sheet list, merged ranges, the marker sheet and the
 child's peak memory. A parser that aborts or runs away takes only this process down.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import json
 import os
 import pickle
 import resource
@@ -23,6 +28,9 @@ from typing import Any
 # Unit separator: joins a text column into one string, so the pickle holds a few large
 # objects instead of a million small ones (dumping those costs more than the parse).
 SEPARATOR = "\x1f"
+# Wall-clock bound on waiting for the go-ahead; the parent's pre-check of the largest allowed
+# file takes seconds, and a parent that dies closes our stdin first anyway.
+WAIT_SECONDS = 600
 
 
 def limit(seconds: int, megabytes: int, file_bytes: int = 0) -> None:
@@ -47,7 +55,7 @@ def pick_sheet(workbook: Any, wanted: str) -> tuple[str | None, list[tuple[str, 
 
 
 def read(path: str, wanted: str, marker: str) -> dict[str, Any]:
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook  # loaded already, while waiting
 
     workbook = CalamineWorkbook.from_path(path)
     chosen, sheets = pick_sheet(workbook, wanted)
@@ -115,14 +123,33 @@ def peak_memory_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def go_ahead() -> tuple[str, str, str] | None:
+    """Block until the parent says which file to read; None when it says stop (or nothing)."""
+    line = sys.stdin.buffer.readline()
+    try:
+        request = json.loads(line)
+        return str(request["path"]), str(request["sheet"]), str(request["marker"])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 def main(argv: list[str]) -> int:
-    path, wanted, marker, seconds, megabytes = argv
+    seconds, megabytes = argv
     limit(int(seconds), int(megabytes))
+    signal.alarm(WAIT_SECONDS)
     # A million cells and no reference cycles: the cyclic collector would only rescan them
     # (a tenth of the run); the process ends with os._exit and frees nothing one by one.
     gc.disable()
+    # python-calamine loads before the go-ahead, off the critical path; a failure to load is
+    # reported by read() once there is a file
+    with contextlib.suppress(BaseException):
+        import python_calamine  # noqa: F401
+    request = go_ahead()
+    if request is None:
+        os._exit(0)
+    signal.alarm(int(seconds))  # the parse's own wall clock starts at the go-ahead
     try:
-        result = read(path, wanted, marker)
+        result = read(*request)
     except BaseException as exc:  # noqa: BLE001 - pyo3's PanicException is not an Exception
         result = {"ok": False, "error": type(exc).__name__, "detail": str(exc)[:300]}
     result["maxrss_kb"] = peak_memory_kb()

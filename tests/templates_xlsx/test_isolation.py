@@ -5,6 +5,7 @@ agree on every cell."""
 from __future__ import annotations
 
 import json
+import time
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -15,12 +16,14 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from templates_xlsx import KINDS, parse, writeback
+from templates_xlsx import KINDS, check, parse, writeback
 from templates_xlsx.check import CheckResult, check_upload
 from templates_xlsx.safety import Limits, Refused
 from templates_xlsx.validate import SheetValidator
 from tests.templates_xlsx.workbooks import (
     ORDER_ROW,
+    TODAY,
+    seed_store,
     sheet_xml,
     with_sheet,
     workbook_bytes,
@@ -76,6 +79,74 @@ def test_a_child_result_cannot_smuggle_objects(tmp_path, monkeypatch):
     with pytest.raises(Refused) as refused:
         parse.parse_in_child(tmp_path / "x.xlsx", "s", "m", limits())
     assert refused.value.reason == "parse_failed"
+
+
+# Stands between the parent and the real parse child and writes down everything the child is
+# told (its arguments, each line on its stdin) before passing it on; the child is unchanged.
+RELAY = """
+import os, subprocess, sys
+trace = open({trace!r}, "ab", buffering=0)
+trace.write(b"argv " + repr(sys.argv[1:]).encode() + b"\\n")
+child = subprocess.Popen([sys.executable, "-I", {child!r}, *sys.argv[1:]], stdin=subprocess.PIPE)
+try:
+    for line in sys.stdin.buffer:
+        trace.write(b"stdin " + line)
+        child.stdin.write(line)
+        child.stdin.flush()
+    child.stdin.close()
+except BrokenPipeError:
+    pass
+code = child.wait()
+if code < 0:
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
+
+
+def _told_the_child(tmp_path: Path, monkeypatch) -> Path:
+    """Route the parse child through RELAY; the trace file of what it was told. The real
+    pre-check is held until the relay has started and written down its arguments, so a
+    refusal cannot end the child before the trace says what it had been told."""
+    trace, relay = tmp_path / "told.txt", tmp_path / "relay.py"
+    relay.write_text(RELAY.format(trace=str(trace), child=str(parse.CHILD)))
+    monkeypatch.setattr(parse, "CHILD", relay)
+    real = check.precheck
+
+    def held(*args, **kwargs):
+        deadline = time.monotonic() + 30
+        while not trace.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(check, "precheck", held)
+    return trace
+
+
+def test_the_parse_child_is_not_told_the_file_until_the_precheck_passes(
+    tmp_path, monkeypatch, make_settings, db_url
+):
+    """The 5 KB file claiming a cell at XFD1048576 aborts calamine; the pre-check refuses it,
+    and the child that was started meanwhile must never have learnt its path (so it cannot
+    have opened it). A good file, checked the same way, does reach the child."""
+    seed_store(db_url)
+    trace = _told_the_child(tmp_path, monkeypatch)
+    bomb = with_sheet(
+        workbook_bytes("order_changes"),
+        sheet_xml('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'),
+    )
+    refused = write(tmp_path, "bomb.xlsx", bomb)
+    result = check_upload(make_settings(), "order_changes", refused, today=TODAY)
+    assert (result.status, result.reason) == ("refused", "shape")
+    told = trace.read_text()
+    assert told.startswith("argv ") and "bomb.xlsx" not in told
+
+    trace.unlink()
+    good = write(tmp_path, "good.xlsx", workbook_bytes("order_changes", [ORDER_ROW]))
+    result = check_upload(make_settings(), "order_changes", good, today=TODAY)
+    assert result.status == "valid", result.to_json()
+    argv, go_ahead = trace.read_text().splitlines()
+    assert "good.xlsx" not in argv
+    assert go_ahead.startswith("stdin ") and json.loads(go_ahead[6:])["path"] == str(good)
 
 
 def _checked(tmp_path: Path) -> tuple[Path, CheckResult]:
