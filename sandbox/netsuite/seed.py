@@ -110,7 +110,9 @@ def _customer(state: Any, world: Any, customer: Any) -> None:
             ],
         )
         address[4] = [c for c in address[4] if c[3] is not None]
-        address_id = state.put_record(SYSTEM, "addressbook", s.code, {"customer": customer.code})
+        address_id = state.put_record(
+            SYSTEM, "addressbook", s.code, {"customer": customer.code, "name": s.code}
+        )
         book.append(
             node(
                 "addressbook",
