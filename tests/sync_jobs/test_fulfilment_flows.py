@@ -89,10 +89,15 @@ def test_confirmations_become_item_fulfilments_shipments_and_tracking(pushed: Fl
     assert outcome.status == "completed", outcome.summary
     netsuite = pushed.stats("netsuite")
     assert netsuite["duplicates"]["itemFulfillment"] == 0
+    carriers = set()
     for number in shipped:
         assert pushed.state.get_record("netsuite", "itemFulfillment", f"3PL-{number}")
         (stored,) = pushed.rows(m.Shipment, number=number)
-        assert stored.tracking_number and stored.carrier == "ups"
+        # The carrier the order's ship method names (the world's orders ship by all three).
+        ship_method = pushed.world.order(stored.order_number).ship_method
+        assert stored.tracking_number and stored.carrier == ship_method.split()[0].lower()
+        carriers.add(stored.carrier)
+    assert carriers == {"ups", "fedex", "dhl"}
     new = pushed.world.planted["new_order"][0]
     assert {row.status for row in pushed.rows(m.OrderLine, order_number=new)} == {"shipped"}
     # The partial shipment of the short line counts what shipped; the rest still waits.
