@@ -764,14 +764,15 @@ def build_world(seed: int, today: date) -> World:
     return replace(
         world,
         orders=tuple(_with_ship_method(o, world.shipments) for o in world.orders),
-        incoming_orders=tuple(_with_ship_method(o, ()) for o in incoming),
+        incoming_orders=incoming,  # Salesforce sends none: the 3PL's default, UPS Ground
         planted={**planted, **order_cases},
     )
 
 
-# Ship methods of orders that have not shipped yet, taken in turn by order number (no draw from
-# the generator, so the rest of the world stays as it was): every carrier ships new orders.
-SHIP_METHODS = ("UPS 03", "FEDEX FEDEX_2_DAY", "DHL EXPRESS_WORLDWIDE")
+# Ship methods of the ERP's orders that have not shipped yet, taken in turn by order number (no
+# draw from the generator, so the rest of the world stays as it was): none (the 3PL's default,
+# UPS Ground), FedEx 2Day, DHL Express Worldwide, so the 3PL ships by every carrier.
+SHIP_METHODS = ("", "FEDEX FEDEX_2_DAY", "DHL EXPRESS_WORLDWIDE")
 
 
 def ship_method_of(carrier: str, service: str) -> str:

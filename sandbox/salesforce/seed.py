@@ -125,7 +125,6 @@ def seed(state: SandboxState) -> None:
                     "CurrencyIsoCode": o.currency,
                     "Status": "Draft" if o.status == "draft" else "Activated",
                     "PoNumber": o.po_number,
-                    "Shipping_Method__c": o.ship_method,
                     "On_Hold__c": o.status == "on_hold",
                 },
             )
