@@ -8,6 +8,7 @@ zeros are data), money is Decimal, datetimes are UTC-aware.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -222,6 +223,7 @@ class OrderLine:
     quantity: int
     uom: str
     unit_price: Decimal
+    closed: bool = False  # closed in the ERP: nothing more of it ships
 
     @property
     def amount(self) -> Decimal:
@@ -240,6 +242,7 @@ class Order:
     status: str
     source: str
     lines: tuple[OrderLine, ...]
+    ship_method: str = ""  # the ERP's ship item, "<CARRIER> <service>" (e.g. "UPS 03")
 
 
 @dataclass(frozen=True)
@@ -758,7 +761,32 @@ def build_world(seed: int, today: date) -> World:
         planted=planted,
     )
     incoming, order_cases = _plant_order_cases(seed, world)
-    return replace(world, incoming_orders=incoming, planted={**planted, **order_cases})
+    return replace(
+        world,
+        orders=tuple(_with_ship_method(o, world.shipments) for o in world.orders),
+        incoming_orders=incoming,  # Salesforce sends none: the 3PL's default, UPS Ground
+        planted={**planted, **order_cases},
+    )
+
+
+# Ship methods of the ERP's orders that have not shipped yet, taken in turn by order number (no
+# draw from the generator, so the rest of the world stays as it was): none (the 3PL's default,
+# UPS Ground), FedEx 2Day, DHL Express Worldwide, so the 3PL ships by every carrier.
+SHIP_METHODS = ("", "FEDEX FEDEX_2_DAY", "DHL EXPRESS_WORLDWIDE")
+
+
+def ship_method_of(carrier: str, service: str) -> str:
+    return f"{carrier.upper()} {service}"
+
+
+def _with_ship_method(order: Order, shipments: Iterable[Shipment]) -> Order:
+    """The order with the ship method it shipped by, else one in turn."""
+    shipped = next((s for s in shipments if s.order_number == order.number), None)
+    if shipped is not None:
+        method = ship_method_of(shipped.carrier, shipped.service)
+    else:
+        method = SHIP_METHODS[int(order.number) % len(SHIP_METHODS)]
+    return replace(order, ship_method=method)
 
 
 # -- planted exceptions and reconciliation discrepancies (track_shipments, sync_invoices,
@@ -920,6 +948,11 @@ def _plant_discrepancies(
         line = next(ln for ln in order.lines if ln.line_no not in on_invoice)
         extra = InvoiceLine(line.line_no, line.sku, line.quantity, line.unit_price, line.amount)
         invoice_of[number] = _retotal(invoice, [*invoice.lines, extra], rate(number))
+        # Billed, then closed in the ERP: the warehouse never ships it, so the case stays.
+        by_order[number] = replace(
+            order,
+            lines=tuple(replace(ln, closed=True) if ln is line else ln for ln in order.lines),
+        )
         planted["recon_invoiced_not_shipped"] = (number,)
         planted["invoice_quantity_mismatch"] = tuple(
             sorted(planted.get("invoice_quantity_mismatch", ()) + (number,))

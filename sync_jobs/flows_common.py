@@ -37,6 +37,21 @@ STATUS_LABELS = {
     "closed": "Closed",
     "cancelled": "Cancelled",
 }
+# How the 3PL ships an order, from the ERP order's ship method. The ERP's ship items are set up
+# as "<CARRIER> <service code>" (NetSuite shipItem externalId "FEDEX FEDEX_2_DAY", "UPS 03");
+# these names people also give them mean the same. An order without a ship method ships the
+# 3PL's default (UPS Ground); one the table cannot read is rejected, never guessed.
+CARRIERS = ("ups", "fedex", "dhl")
+SHIP_METHOD_NAMES = {
+    "ups ground": ("ups", "03"),
+    "ups 2nd day air": ("ups", "02"),
+    "ups next day air": ("ups", "01"),
+    "fedex ground": ("fedex", "FEDEX_GROUND"),
+    "fedex 2day": ("fedex", "FEDEX_2_DAY"),
+    "fedex priority overnight": ("fedex", "PRIORITY_OVERNIGHT"),
+    "dhl express worldwide": ("dhl", "EXPRESS_WORLDWIDE"),
+    "dhl express 12:00": ("dhl", "EXPRESS_12:00"),
+}
 # ERP statuses under which an order's lines may go to the warehouse.
 RELEASED = ("open", "partially_shipped", "in_progress")
 BACKORDER_SLA = timedelta(days=2)
@@ -98,6 +113,19 @@ def order_of_reference(reference: str) -> str:
     if reference.startswith(THREEPL_PREFIX):
         return reference[len(THREEPL_PREFIX) :].rsplit("-", 1)[0]
     return reference
+
+
+def carrier_service(ship_method: str) -> tuple[str, str] | None:
+    """(3PL carrier code, service code) of an ERP ship method; ("", "") for none (the 3PL's
+    default), None for one that names no carrier we ship with."""
+    method = " ".join(ship_method.split())
+    if not method:
+        return "", ""
+    named = SHIP_METHOD_NAMES.get(method.lower())
+    if named is not None:
+        return named
+    carrier, _, service = method.partition(" ")
+    return (carrier.lower(), service) if carrier.lower() in CARRIERS and service else None
 
 
 def version_of(payload: Any) -> str:

@@ -23,9 +23,16 @@ from core import records as rec
 from core.errors import RecordRejectedError, TransientError
 from core.store import models as m
 from core.store import session_scope
-from core.store.opcopy import set_line_progress
+from core.store.opcopy import set_line_progress, upsert_shipment
 from sync_jobs.base import ItemSpec, Job, RunContext
-from sync_jobs.flows_common import bind, close_exception, erp_keys, order_of_reference
+from sync_jobs.flows_common import (
+    bind,
+    close_exception,
+    erp_keys,
+    order_of_erp_key,
+    order_of_reference,
+    version_of,
+)
 
 TPL = "threepl"
 # ERPs whose connector writes item fulfilments (SAP's delivery is SAP's own document).
@@ -49,8 +56,22 @@ class PullShipments(Job):
     def plan(self, ctx: RunContext) -> Iterable[ItemSpec]:
         for shipment in self.tpl.read_changed("shipment", ctx.window_start, ctx.window_end):
             yield ItemSpec(shipment.number, rec.to_payload(shipment))
+        if self.erp_system in WRITES_FULFILMENTS:
+            yield from self._erp_fulfilments(ctx)
+
+    def _erp_fulfilments(self, ctx: RunContext) -> Iterable[ItemSpec]:
+        """The ERP's own item fulfilments changed in the window (entered there, or before
+        Orderbridge), so the store's picture of what shipped never depends on which job ran
+        first. Those we wrote from a 3PL shipment ("3PL-<id>") are that shipment's items."""
+        for shipment in self.erp.read_changed("shipment", ctx.window_start, ctx.window_end):
+            if (shipment.external_id or "").startswith(fulfilment_id("")):
+                continue
+            payload = {"erp": rec.to_payload(shipment)}
+            yield ItemSpec(shipment.number, payload, version_of(payload))
 
     def perform(self, ctx: RunContext, business_key: str, payload: Any) -> str | None:
+        if "erp" in payload:
+            return self._store_erp(payload["erp"])
         shipment = rec.from_payload(rec.Shipment, payload)
         assert isinstance(shipment, rec.Shipment)
         number = order_of_reference(shipment.order_number)
@@ -62,7 +83,7 @@ class PullShipments(Job):
 
     def confirm(self, ctx: RunContext, business_key: str, payload: Any) -> bool:
         """Landed when the ERP has the item fulfilment; the store part is then finished here."""
-        if self.erp_system not in WRITES_FULFILMENTS:
+        if self.erp_system not in WRITES_FULFILMENTS or "erp" in payload:
             return False  # only the store is written, and that is safe to repeat
         if not self.erp.read("shipment", [fulfilment_id(business_key)]):
             return False
@@ -111,6 +132,17 @@ class PullShipments(Job):
                 result.their_id or shipment.number,
             )
         return f"item fulfilment {result.their_id}"
+
+    def _store_erp(self, payload: Any) -> str:
+        shipment = rec.from_payload(rec.Shipment, payload)
+        assert isinstance(shipment, rec.Shipment)
+        number = order_of_erp_key(shipment.order_number)
+        with session_scope(self.url) as session:
+            upsert_shipment(session, replace(shipment, order_number=number))
+            session.flush()
+            for line in shipment.lines:
+                _count_shipped(session, number, line.order_line_no, moves_status=False)
+        return "stored from the ERP"
 
     def _store(self, shipment: rec.Shipment, number: str) -> None:
         with session_scope(self.url) as session:
@@ -163,7 +195,10 @@ def write_shipment(session: Session, shipment: rec.Shipment, order_number: str) 
     session.flush()
 
 
-def _count_shipped(session: Session, number: str, line_no: int) -> None:
+def _count_shipped(session: Session, number: str, line_no: int, moves_status: bool = True) -> None:
+    """The line's shipped quantity as the sum of its shipments in the store. A shipment the
+    ERP made by itself (`moves_status` False) leaves a line still open here open:
+    push_fulfillments sends what it has not shipped yet."""
     line = session.scalars(
         select(m.OrderLine).filter_by(order_number=number, line_no=line_no)
     ).first()
@@ -175,6 +210,9 @@ def _count_shipped(session: Session, number: str, line_no: int) -> None:
         .where(m.Shipment.order_number == number, m.ShipmentLine.order_line_no == line_no)
     )
     shipped = Decimal(str(shipped))
+    if not moves_status and line.status == "open" and shipped < line.quantity:
+        set_line_progress(session, number, line_no, quantity_shipped=shipped)
+        return
     if shipped >= line.quantity:
         status = "shipped"
     elif line.quantity_backordered > 0:

@@ -31,6 +31,7 @@ from sync_jobs.base import ItemSpec, Job, RunContext
 from sync_jobs.flows_common import (
     RELEASED,
     bind,
+    carrier_service,
     choose_warehouse,
     client_reference,
     flow_settings,
@@ -156,6 +157,7 @@ class PushFulfillments(Job):
         request = {
             "reference": client_reference(number, f"F{shipped[0] if shipped else 0}"),
             "number": number,
+            "ship_method": erp_order.ship_method or order.ship_method or "",
             "ship_to": ship_to_address(session, order.customer_number, order.ship_to_code),
             "ship_to_code": order.ship_to_code,
             "warehouse": "",
@@ -197,6 +199,16 @@ class PushFulfillments(Job):
                 error_class="missing",
                 hint="pull_master_data brings ship-tos from the ERP; check the order's ship-to",
             )
+        how = carrier_service(request["ship_method"])
+        if how is None:
+            raise RecordRejectedError(
+                f"ship method {request['ship_method']!r} names no carrier the 3PL ships with",
+                system=self.erp_system,
+                key=request["number"],
+                error_class="value",
+                hint="set the order's ship method in the ERP to a UPS, FedEx or DHL ship item "
+                "(e.g. 'FEDEX FEDEX_2_DAY'), then retry from the error queue",
+            )
         request["warehouse"] = self._warehouse
         order = rec.Order(
             source_system="orderbridge",
@@ -214,7 +226,7 @@ class PushFulfillments(Job):
                 for no, qty in sorted(sent.items())
             ],
         )
-        return FulfilmentRequest(order, request["ship_to"], self._warehouse)
+        return FulfilmentRequest(order, request["ship_to"], self._warehouse, *how)
 
     # ---- recording ----------------------------------------------------------------------
 

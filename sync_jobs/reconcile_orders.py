@@ -12,6 +12,7 @@ of the period no longer found are resolved.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -26,6 +27,7 @@ from reports.reconcile_core import as_people_see_it, from_decimal, reconcile
 from reports.reconciliation import TITLES, load_sides, tolerances_from
 from sync_jobs.base import ItemSpec, Job, RunContext
 from sync_jobs.exceptions import Case, raise_case
+from sync_jobs.flows_common import order_of_erp_key, order_of_reference
 
 KINDS = tuple(f"recon_{name}" for name in TITLES)
 HELD = "not released"
@@ -164,6 +166,9 @@ class ReconcileOrders(Job):
         since = _at(date_from)
         erp = self._read(self.settings.erp, "shipment", since - timedelta(days=365), until)
         threepl = self._read("threepl", "shipment", since - timedelta(days=365), until)
+        # Both sides name our orders by their keys there: "SF-<number>", "OB-<number>-F1".
+        erp = [replace(s, order_number=order_of_erp_key(s.order_number)) for s in erp]
+        threepl = [replace(s, order_number=order_of_reference(s.order_number)) for s in threepl]
         in_3pl = {p.tracking_number for s in threepl for p in s.packages if p.tracking_number}
         in_erp: set[str] = set()
         rows: list[tuple] = []

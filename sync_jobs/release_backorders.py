@@ -32,6 +32,7 @@ from sync_jobs.base import ItemSpec, Job, RunContext
 from sync_jobs.flows_common import (
     RELEASED,
     bind,
+    carrier_service,
     client_reference,
     close_exception,
     flow_settings,
@@ -115,6 +116,7 @@ class ReleaseBackorders(Job):
                     "currency": line.currency,
                     "customer": order.customer_number,
                     "ship_to": ship_to_address(session, order.customer_number, order.ship_to_code),
+                    "ship_method": order.ship_method or "",
                     "priority": priorities.get(order.customer_number) or NO_PRIORITY,
                     "ordered": order.order_date or date.max,
                 }
@@ -178,6 +180,15 @@ class ReleaseBackorders(Job):
                 error_class="missing",
                 hint="pull_master_data brings ship-tos from the ERP; check the order's ship-to",
             )
+        how = carrier_service(line["ship_method"])
+        if how is None:
+            raise RecordRejectedError(
+                f"ship method {line['ship_method']!r} names no carrier the 3PL ships with",
+                system=TPL,
+                key=reference,
+                error_class="value",
+                hint="set the order's ship method in the ERP to a UPS, FedEx or DHL ship item",
+            )
         order = rec.Order(
             source_system="orderbridge",
             source_key=line["number"],
@@ -193,7 +204,7 @@ class ReleaseBackorders(Job):
                 )
             ],
         )
-        result = self.tpl.submit_order(FulfilmentRequest(order, line["ship_to"], warehouse))
+        result = self.tpl.submit_order(FulfilmentRequest(order, line["ship_to"], warehouse, *how))
         if not result.ok:
             raise RecordRejectedError(
                 result.message or "the 3PL refused the release",

@@ -293,9 +293,12 @@ class SyncOrders(Job):
                     )
                 ).first()
             )
+        created = False
         if not have_customer and not self.erp.read("customer", [order.customer_number]):
             self._create("customer", self._account(order.customer_number))
-        if not have_ship_to:
+            created = True
+        # A customer just created has an empty address book: the order's ship-to goes in it.
+        if not have_ship_to or (created and order.ship_to_code and self._ship_tos_apart()):
             self._create("ship_to", self._account(order.ship_to_code))
 
     def _create(self, entity: str, record: Any) -> None:

@@ -565,7 +565,16 @@ def _sales_line(line: OrderLine) -> Fields:
     )
 
 
-def build_order(order: Order) -> tuple[str, Fields]:
+def build_order(order: Order, ship_to_id: str | None = None) -> tuple[str, Fields]:
+    """The sales order; `ship_to_id` is the internalId of the customer's address book entry
+    for `order.ship_to_code` (SuiteTalk names the ship-to by it: shipAddressList). An order
+    with a ship-to but no entry is refused, so NetSuite never falls back to the default
+    address and bills the wrong tax."""
+    if order.ship_to_code and not ship_to_id:
+        raise ValueError(
+            f"ship-to {order.ship_to_code} is not in customer {order.customer_number}'s "
+            "address book in NetSuite"
+        )
     return "SalesOrder", _clean(
         {
             "externalId": _key(order, order.number),
@@ -576,6 +585,7 @@ def build_order(order: Order) -> tuple[str, Fields]:
             "orderStatus": "_pendingApproval"
             if order.on_hold or order.status == "pending_approval"
             else "_pendingFulfillment",
+            "shipAddressList": ref(internal_id=ship_to_id),
             "shipMethod": ref(order.ship_method),
             "terms": ref(order.terms),
             "itemList": {"item": [_sales_line(line) for line in order.lines], "replaceAll": True},

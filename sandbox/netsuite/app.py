@@ -13,6 +13,7 @@ written here are billed into invoices when invoices are searched or read (`billi
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import hmac
 import re
@@ -25,8 +26,8 @@ from typing import Any
 
 from lxml import etree
 
-from sandbox.netsuite import billing, nodes, schema
-from sandbox.netsuite.seed import CORE, SYSTEM, load_world, ref_name, stamp
+from sandbox.netsuite import billing, nodes, orders, schema
+from sandbox.netsuite.seed import CORE, REL, SYSTEM, load_world, ref_name, stamp
 from sandbox.registry import Simulator
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -57,6 +58,7 @@ REF_TYPES = {
     "terms": "term",
     "priceLevel": "priceLevel",
     "shipMethod": "shipItem",
+    "shipAddressList": "addressbook",
     "location": "location",
     "units": "unitsType",
     "saleUnit": "unitsType",
@@ -607,8 +609,18 @@ class NetSuiteApp:
             write.append(self._base_ref(b, ref_attrs))
             return write
         stored = self.state.get_record(SYSTEM, rtype, external_id)
-        merged = _merge(stored["node"] if stored else None, incoming, nodes.RECORD_TYPES[rtype])
+        old = stored["node"] if stored else None
+        merged = _merge(copy.deepcopy(old), incoming, nodes.RECORD_TYPES[rtype])
         merged[0], merged[2] = "record", {"externalId": external_id}
+        if rtype == "salesOrder":
+            orders.keep_computed(old, merged)
+            problem = orders.ship_to(self.state, merged)
+            if problem:
+                write.append(b.status(False, [problem]))
+                write.append(self._base_ref(b, ref_attrs))
+                return write
+        if rtype == "customer":
+            self._number_address_book(external_id, merged)
         display = (
             nodes.text_of(merged, "entityId")
             or nodes.text_of(merged, "itemId")
@@ -618,9 +630,27 @@ class NetSuiteApp:
         internal_id = self.state.put_record(
             SYSTEM, rtype, external_id, {"node": merged, "display": display}
         )
+        if rtype == "itemFulfillment":
+            source = nodes.child(merged, "createdFrom")
+            orders.refresh(self.state, source[2].get("internalId") if source else None)
         write.append(b.status(True))
         write.append(self._base_ref(b, {"internalId": internal_id, **ref_attrs}))
         return write
+
+    def _number_address_book(self, customer: str, item: nodes.Node) -> None:
+        """A new address book entry gets its internalId, as NetSuite gives it, so a sales
+        order can name it as its ship-to (shipAddressList)."""
+        book = nodes.child(item, "addressbookList")
+        for entry in book[4] if book else []:
+            label = nodes.text_of(entry, "label")
+            if entry[0] != "addressbook" or nodes.text_of(entry, "internalId"):
+                continue
+            internal_id = self.state.put_record(
+                SYSTEM, "addressbook", f"{customer}/{label}", {"customer": customer, "name": label}
+            )
+            nodes.set_child(
+                entry, "listRel:CustomerAddressbook", nodes.node("internalId", REL, internal_id)
+            )
 
     def _base_ref(self, b: Builder, attrs: dict) -> etree._Element:
         core = schema.namespace("platformCore", b.version)

@@ -8,7 +8,8 @@ billed once (the meta `billed_fulfillments` remembers it, inside the write trans
 processes searching at once do not bill twice). The invoice bills what shipped at the sales
 order's line prices, never beyond what the order line still has unbilled, with the tax of the
 order's ship-to country (the customer's default shipping address when the order names none,
-as NetSuite defaults it) and no freight. The world's own fulfilments are billed by the world.
+as NetSuite defaults it) and no freight; the sales order's lines then count what is billed
+(`orders.refresh`). The world's own fulfilments are billed by the world.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sandbox.netsuite import nodes
+from sandbox.netsuite import nodes, orders
 from sandbox.netsuite.seed import COUNTRIES, SYSTEM, invoice_record
 from sandbox.world import TAX_RATE, Invoice, InvoiceLine
 
@@ -145,6 +146,7 @@ def _save(state: Any, order: dict, fulfilment: dict, lines: list[InvoiceLine], a
     )
     payload = {"node": invoice_record(state, invoice), "display": f"Invoice #{number}"}
     state.put_record(SYSTEM, "invoice", number, payload, modified_at=at)
+    orders.refresh(state, order["internal_id"])
     return number
 
 
@@ -170,17 +172,31 @@ def _billed_so_far(state: Any, order_id: str) -> dict[int, Decimal]:
 
 
 def _country(state: Any, so: nodes.Node, customer: str) -> str:
-    """The ship-to country, from the customer's address book: the address the order names,
-    else the default shipping address (what NetSuite puts on an order sent without one)."""
-    record = state.get_record(SYSTEM, "customer", customer) if customer else None
-    book = nodes.child(record["node"], "addressbookList") if record else None
-    entries = [c for c in book[4] if c[0] == "addressbook"] if book else []
-    address = nodes.child(so, "shipAddressList")
-    label = nodes.text_of(address, "name") if address else ""
-    chosen = next((e for e in entries if label and nodes.text_of(e, "label") == label), None)
-    if chosen is None:
-        chosen = next((e for e in entries if nodes.text_of(e, "defaultShipping") == "true"), None)
-    place = nodes.child(chosen, "addressbookAddress") if chosen else None
+    """The ship-to country: the order's shipping address, else the customer's address book
+    entry the order names (by internalId, else label), else the default shipping address
+    (what NetSuite puts on an order sent without one)."""
+    place = nodes.child(so, "shippingAddress")
+    if place is None:
+        record = state.get_record(SYSTEM, "customer", customer) if customer else None
+        book = nodes.child(record["node"], "addressbookList") if record else None
+        entries = [c for c in book[4] if c[0] == "addressbook"] if book else []
+        address = nodes.child(so, "shipAddressList")
+        entry_id = address[2].get("internalId", "") if address else ""
+        label = nodes.text_of(address, "name") if address else ""
+        chosen = next(
+            (
+                e
+                for e in entries
+                if (entry_id and nodes.text_of(e, "internalId") == entry_id)
+                or (label and nodes.text_of(e, "label") == label)
+            ),
+            None,
+        )
+        if chosen is None:
+            chosen = next(
+                (e for e in entries if nodes.text_of(e, "defaultShipping") == "true"), None
+            )
+        place = nodes.child(chosen, "addressbookAddress") if chosen else None
     country = nodes.text_of(place, "country") if place else ""
     return ISO_OF.get(country, country)
 

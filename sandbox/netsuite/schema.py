@@ -449,6 +449,7 @@ def _records() -> dict[str, list]:
         ("orderStatus", "tranSalesTyp:SalesOrderOrderStatus"),
         ("otherRefNum", S),
         ("memo", S),
+        ("shippingAddress", "platformCommon:Address"),
         ("shipAddressList", RR),
         ("shipDate", DT),
         ("shipMethod", RR),

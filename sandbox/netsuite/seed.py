@@ -83,6 +83,11 @@ def _setup(state: Any, world: Any) -> None:
         | {p.price_level: p.price_level for p in world.price_entries},
         "location": {w.code: w.name for w in world.warehouses},
         "shipItem": {
+            o.ship_method: o.ship_method
+            for o in world.orders + world.incoming_orders
+            if o.ship_method
+        }
+        | {
             f"{s.carrier.upper()} {s.service}": f"{s.carrier.upper()} {s.service}"
             for s in world.shipments
         },
@@ -110,7 +115,9 @@ def _customer(state: Any, world: Any, customer: Any) -> None:
             ],
         )
         address[4] = [c for c in address[4] if c[3] is not None]
-        address_id = state.put_record(SYSTEM, "addressbook", s.code, {"customer": customer.code})
+        address_id = state.put_record(
+            SYSTEM, "addressbook", s.code, {"customer": customer.code, "name": s.code}
+        )
         book.append(
             node(
                 "addressbook",
@@ -199,7 +206,7 @@ def _order(state: Any, world: Any, order: Any) -> None:
             node("quantity", SALES, line.quantity),
             node("rate", SALES, line.unit_price),
             node("amount", SALES, line.amount),
-            node("isClosed", SALES, str(order.status == "cancelled").lower()),
+            node("isClosed", SALES, str(order.status == "cancelled" or line.closed).lower()),
             node("line", SALES, line.line_no),
             node(
                 "quantityBilled",
@@ -221,6 +228,7 @@ def _order(state: Any, world: Any, order: Any) -> None:
         node("tranId", SALES, order.number),
         node("orderStatus", SALES, status),
         node("otherRefNum", SALES, order.po_number),
+        ref(state, "shipMethod", SALES, "shipItem", order.ship_method),
         node(
             "shipAddressList",
             SALES,

@@ -144,3 +144,23 @@ def test_order_changes_reach_netsuite_a_row_overtaken_by_a_fulfilment_is_refused
     status_717, message_717 = undone["00000717/1"]
     assert status_717 == "rejected" and "Ship Method cannot be cleared" in message_717
     assert restored["00000717"]["ship_method"] == "UPS 03"
+
+
+def test_a_ship_to_change_reaches_netsuite_as_the_customers_address_book_entry(
+    settings, world, tmp_path
+):
+    path = tmp_path / "ship_to.xlsx"
+    assert export_workbook(settings, "order_changes", path, customer="C00904") == 3
+    edit(path, {("00000706", 1): {"Ship-To": "C00904-02"}})  # from the Netherlands to Mexico
+    upload_id = submit(settings, "order_changes", path, actor="coordinator")
+
+    assert run(settings).status == "completed"
+
+    assert outcomes(settings, upload_id)["00000706/1"][0] == "done"
+    kids = {c[0]: c for c in world.get_record("netsuite", "salesOrder", "00000706")["node"][4]}
+    entry = world.get_record("netsuite", "addressbook", "C00904-02")
+    assert kids["shipAddressList"][2]["internalId"] == entry["internal_id"]
+    assert {c[0]: c[3] for c in kids["shippingAddress"][4]}["country"] == "_mexico"
+    with session_scope(settings.database_url) as session:
+        order = session.scalars(select(Order).where(Order.number == "00000706")).one()
+        assert order.ship_to_code == "C00904-02"

@@ -14,6 +14,7 @@ from core.retry import breaker_for
 from core.store import models as m
 from core.store import session_scope
 from sandbox.threepl.app import ship_pending
+from sync_jobs.flows_common import carrier_service
 from tests.sync_jobs.flows import Flows, make_flows
 
 TPL = "threepl"
@@ -89,10 +90,17 @@ def test_confirmations_become_item_fulfilments_shipments_and_tracking(pushed: Fl
     assert outcome.status == "completed", outcome.summary
     netsuite = pushed.stats("netsuite")
     assert netsuite["duplicates"]["itemFulfillment"] == 0
+    carriers = set()
     for number in shipped:
         assert pushed.state.get_record("netsuite", "itemFulfillment", f"3PL-{number}")
         (stored,) = pushed.rows(m.Shipment, number=number)
-        assert stored.tracking_number and stored.carrier == "ups"
+        # The carrier the ERP order's ship method names, else the 3PL's default (UPS).
+        carrier, service = carrier_service(pushed.world.order(stored.order_number).ship_method)
+        assert stored.tracking_number and stored.carrier == (carrier or "ups")
+        held = pushed.state.get_record(TPL, "shipment", number)["carrier"]
+        assert (held["code"], held["service"]) == ((carrier, service) if carrier else ("ups", "03"))
+        carriers.add(stored.carrier)
+    assert carriers == {"ups", "fedex", "dhl"}
     new = pushed.world.planted["new_order"][0]
     assert {row.status for row in pushed.rows(m.OrderLine, order_number=new)} == {"shipped"}
     # The partial shipment of the short line counts what shipped; the rest still waits.

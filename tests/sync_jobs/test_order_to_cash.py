@@ -49,6 +49,7 @@ def test_a_new_order_is_posted_shipped_delivered_and_invoiced_without_discrepanc
     assert tpl_order is not None and tpl_order["status"] == "shipped"
 
     (shipment,) = flows.rows(m.Shipment, order_number=number)
+    # No ship method from Salesforce: the 3PL's default, UPS Ground.
     assert shipment.number in shipped and shipment.carrier == "ups"
     events = sorted(
         flows.rows(m.TrackingEvent, tracking_number=shipment.tracking_number),
