@@ -6,11 +6,14 @@ against the customer's price list, tax against the ship-to country's rate and fr
 the rule (settings `invoices.*`). What an invoice is checked against is read from the store
 (orders, shipments, customers, ship-tos, prices); whatever the store lacks is read from the
 ERP once per run and kept in memory (nothing of it is written: those tables are other jobs').
-One work item per invoice version; a re-read invoice that has not changed is not redone.
+One work item per invoice version; a re-read invoice that has not changed is not redone. An
+invoice with an open quantity discrepancy is checked again whenever what its order shipped
+changes, so a shipment stored after its invoice settles what was billed ahead of it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -106,7 +109,7 @@ class Reference:
     def order(self, number: str, invoice_number: str) -> OrderView | None:
         view = self._store_order(number) or self._erp_order(number)
         if view is not None:
-            view.shipped = self._store_shipped(number) or self._erp_shipped(number)
+            view.shipped = self.store_shipped(number) or self._erp_shipped(number)
             view.invoiced_elsewhere = self._invoiced_elsewhere(number, invoice_number)
         return view
 
@@ -132,7 +135,7 @@ class Reference:
         }
         return OrderView(number, order.customer_number, order.ship_to_code, lines)
 
-    def _store_shipped(self, number: str) -> dict[int, Decimal]:
+    def store_shipped(self, number: str) -> dict[int, Decimal]:
         rows = self.session.execute(
             select(m.ShipmentLine.order_line_no, m.ShipmentLine.quantity)
             .join(m.Shipment, m.Shipment.number == m.ShipmentLine.shipment_number)
@@ -224,11 +227,50 @@ class SyncInvoices(Job):
 
     def plan(self, ctx: RunContext) -> Iterable[ItemSpec]:
         self._now = ctx.window_end
+        planned: set[str] = set()
         for invoice in self.erp.read_changed("invoice", ctx.window_start, ctx.window_end):
             # An invoice billed from an order we posted names it by our key (SF-<number>).
             invoice.order_number = order_of_erp_key(invoice.order_number)
             version = invoice.modified_at.isoformat() if invoice.modified_at else ""
+            planned.add(invoice.number)
             yield ItemSpec(invoice.number, rec.to_payload(invoice), version)
+        yield from self._rechecks(planned)
+
+    def _rechecks(self, planned: set[str]) -> list[ItemSpec]:
+        """Invoices with an open quantity discrepancy, again as last checked, under a version
+        that names what their order has shipped: redone once each time that changes."""
+        found: list[ItemSpec] = []
+        with session_scope(self.settings.database_url) as session:
+            reference = Reference(session, self._read_erp, self._indexes)
+            open_cases = session.execute(
+                select(m.OpsException.business_key, m.OpsException.order_number).where(
+                    m.OpsException.kind == "invoice_quantity_mismatch",
+                    m.OpsException.status == "open",
+                    m.OpsException.source_job == self.job_id,
+                )
+            ).all()
+            for key, order_number in open_cases:
+                number = key.split("/", 1)[0]
+                if number in planned or not order_number:
+                    continue
+                planned.add(number)
+                last = session.scalars(
+                    select(m.WorkItem)
+                    .where(
+                        m.WorkItem.job_id == self.job_id,
+                        m.WorkItem.business_key == number,
+                        m.WorkItem.status == "done",
+                    )
+                    .order_by(m.WorkItem.id.desc())
+                    .limit(1)
+                ).first()
+                if last is None:
+                    continue
+                shipped = sorted(reference.store_shipped(order_number).items())
+                digest = hashlib.sha256(repr(shipped).encode()).hexdigest()[:12]
+                version = f"{last.version.split('|')[0][:40]}|shipped:{digest}"
+                found.append(ItemSpec(number, last.payload, version))
+        return found
 
     def _read_erp(self, entity: str) -> list[Any]:
         if entity not in self._erp_reads:

@@ -11,6 +11,7 @@ from core import records as rec
 from core.errors import TransientError
 from core.store import models as m
 from core.store import session_scope
+from core.store.opcopy import upsert_shipment
 from sync_jobs.sync_invoices import KINDS
 from tests.sync_jobs.flows_in import count, open_cases, run_job, sandboxed  # noqa: F401
 
@@ -148,3 +149,27 @@ def test_a_transient_failure_keeps_the_watermark(settings, fake_erp):
     fake_erp.fail = False
     assert run_job(settings, "sync_invoices").status == "completed"
     assert count(settings.database_url, m.Invoice) == 1
+
+
+def store_shipment(url: str, number: str, quantity: str) -> None:
+    line = rec.ShipmentLine(1, "00042", rec.Quantity(Decimal(quantity)))
+    shipped = rec.Shipment("threepl", number, number=number, order_number="SO-1", lines=[line])
+    with session_scope(url) as session:
+        upsert_shipment(session, shipped)
+
+
+def test_a_shipment_stored_after_its_invoice_settles_the_quantity_discrepancy(settings, fake_erp):
+    url = settings.database_url
+    store_shipment(url, "SH-A", "6")
+    fake_erp.invoices = [invoice("INV-1", "5.00")]  # bills all 10 ahead of the last 4
+    assert run_job(settings, "sync_invoices").status == "completed"
+    assert open_cases(url) == {"invoice_quantity_mismatch": {"INV-1/1"}}
+    fake_erp.invoices = []  # the invoice is not changed again in the ERP
+    assert run_job(settings, "sync_invoices").status == "completed"
+    assert open_cases(url) == {"invoice_quantity_mismatch": {"INV-1/1"}}  # still 6 shipped
+    store_shipment(url, "SH-B", "4")
+    assert run_job(settings, "sync_invoices").status == "completed"
+    assert open_cases(url) == {}
+    items = count(url, m.WorkItem)
+    assert run_job(settings, "sync_invoices").status == "completed"
+    assert count(url, m.WorkItem) == items  # settled: nothing is checked again
