@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from core.store import session_scope
-from core.store.models import AuditLog, PriceListEntry, RecordError, Upload, UploadRow
+from core.store.models import AuditLog, PriceListEntry, RecordError, Upload, UploadRow, WorkItem
 from sandbox import SandboxState
 from sync_jobs import apply_uploads, pull_master_data
 from sync_jobs.apply_uploads import ApplyUploads
@@ -31,6 +31,7 @@ from tests.sync_jobs.erp_world import (
     run,
 )
 from web.error_store import retry
+from web.queues import ActionRefusedError
 
 
 @pytest.fixture
@@ -551,7 +552,15 @@ def test_an_upload_row_edited_in_the_error_queue_is_not_posted(settings, world, 
         edited = dict(session.get(RecordError, error_id).payload)
     edited["change"] = {**edited["change"], "set": {"unit_price": "999.00"}}
 
-    retry_from_the_queue(settings, error_id, payload=edited)
+    with pytest.raises(ActionRefusedError, match="uploading its workbook again"):
+        retry_from_the_queue(settings, error_id, payload=edited)  # the queue refuses the edit
+    # Edited by any other way, the job still posts only what was approved.
+    retry_from_the_queue(settings, error_id)
+    with session_scope(settings.database_url) as session:
+        item = session.scalars(
+            select(WorkItem).where(WorkItem.job_id == "apply_uploads", WorkItem.status == "pending")
+        ).one()
+        item.payload = {**item.payload, "change": edited["change"]}
     assert run(settings).status == "completed"
 
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
