@@ -14,26 +14,13 @@ from hypothesis import strategies as st
 from templates_xlsx import safety
 from templates_xlsx.cell_refs import parse_ref, scan_cells
 from templates_xlsx.parse import parse_in_child
-from templates_xlsx.safety import Limits, Refused, precheck
+from templates_xlsx.safety import Refused, precheck
 from tests.templates_xlsx.test_corpus import good
+from tests.templates_xlsx.test_isolation import limits
 from tests.templates_xlsx.workbooks import sheet_xml, with_sheet, write
 
 REGULAR = re.compile(r'<c[ \t\r\n]r="([A-Z]{1,3}[1-9][0-9]{0,6})"')
 CELL = re.compile(r"<c(?![\w.:-])")  # `<cr` or `<col` is another element
-
-
-def limits(**changes) -> Limits:
-    base = dict(
-        max_bytes=10**8,
-        max_rows=200_000,
-        max_columns=50,
-        max_parts=1000,
-        max_ratio=100,
-        max_unpacked_bytes=10**9,
-        parse_timeout_seconds=20,
-        parse_memory_mb=512,
-    )
-    return Limits(**(base | changes))
 
 
 def checked(tmp_path, cells: str, **changes) -> str:
