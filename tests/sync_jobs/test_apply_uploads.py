@@ -28,6 +28,7 @@ from tests.sync_jobs.erp_world import (
     TODAY,
     netsuite_prices,
     netsuite_world,
+    revert,
     run,
 )
 from web.error_store import retry
@@ -139,10 +140,10 @@ def test_a_stewards_price_change_reaches_netsuite_and_revert_restores_it(setting
 
     with session_scope(settings.database_url) as session:
         original = session.get(Upload, upload_id)
-        revert = record_revert(session, original, settings, actor="steward")
-        assert revert.status == "pending_approval"  # 121.57 from 140 is beyond 10% too
-        approve(session, revert, "steward2")
-        revert_id = revert.id
+        undo = record_revert(session, original, settings, actor="steward")
+        assert undo.status == "pending_approval"  # 121.57 from 140 is beyond 10% too
+        approve(session, undo, "steward2")
+        revert_id = undo.id
     assert run(settings).status == "completed"
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
     assert stored_price(settings) == Decimal("121.57")
@@ -314,10 +315,7 @@ def test_a_scheduled_price_is_posted_once_on_its_day_and_revert_restores_the_old
         audit = session.scalars(select(AuditLog).where(AuditLog.action == "upload.post")).all()
         assert [a.after.get("effective") for a in audit] == [None, None, starts.isoformat()]
 
-    with session_scope(settings.database_url) as session:
-        undo = record_revert(session, session.get(Upload, upload_id), settings, actor="steward")
-        approve(session, undo, "steward2")
-        revert_id = undo.id
+    revert_id = revert(settings, upload_id, actor="steward", approver="steward2")
     assert run(settings).status == "completed"
 
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
@@ -444,10 +442,7 @@ def test_pulling_netsuite_after_a_scheduled_price_is_posted_keeps_the_dates_and_
     undated, dated = stored_entry(settings, None), stored_entry(settings, starts)
     assert (undated.unit_price, undated.effective_to) == (Decimal("121.57"), starts - timedelta(1))
     assert (dated.unit_price, dated.effective_to) == (Decimal("150.00"), None)
-    with session_scope(settings.database_url) as session:
-        undo = record_revert(session, session.get(Upload, upload_id), settings, actor="steward")
-        approve(session, undo, "steward2")
-        revert_id = undo.id
+    revert_id = revert(settings, upload_id, actor="steward", approver="steward2")
     assert run(settings).status == "completed"
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
     assert stored_entry(settings, starts) is None
