@@ -18,14 +18,17 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PY) run.py serve
 
-# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one.
+# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one; each
+# pass spread over $(TEST_WORKERS) processes (pytest-xdist, a test file per worker at a time;
+# each worker has its own PostgreSQL database).
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	TEST_STORE=sqlite $(PY) -m pytest
+	TEST_STORE=sqlite $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the suite again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		TEST_STORE=postgres $(PY) -m pytest -m "not browser"; \
+		TEST_STORE=postgres $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not browser"; \
 	fi
 
 lint: $(VENV)/.installed-dev
