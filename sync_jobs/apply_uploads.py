@@ -191,10 +191,9 @@ class ApplyUploads(Job):
             except RecordRejectedError as exc:
                 return self._reject(payload, exc.message, exc.hint)
         results = self.connector.upsert(change.entity, change.records) if change.records else []
-        failed = [r for r in results if not r.ok]
-        if failed:
-            message = "; ".join(f"{r.code or 'rejected'}: {r.message}" for r in failed)
-            return self._reject(payload, f"{self.settings.erp} refused: {message}", None)
+        refused = self._refused(results)
+        if refused:
+            return self._reject(payload, refused, None)
         self._record_posted(payload, results)
         return None
 
@@ -235,12 +234,19 @@ class ApplyUploads(Job):
         except RecordRejectedError as exc:
             return self._fail_scheduled(payload, exc.message, exc.hint)
         results = self.connector.upsert(change.entity, change.records)
-        failed = [r for r in results if not r.ok]
-        if failed:
-            message = "; ".join(f"{r.code or 'rejected'}: {r.message}" for r in failed)
-            return self._fail_scheduled(payload, f"{self.settings.erp} refused: {message}", None)
+        refused = self._refused(results)
+        if refused:
+            return self._fail_scheduled(payload, refused, None)
         self._record_scheduled(payload, results)
         return None
+
+    def _refused(self, results: list[Any]) -> str | None:
+        """What the ERP refused among a write's results, as one message; None if nothing."""
+        failed = [r for r in results if not r.ok]
+        if not failed:
+            return None
+        message = "; ".join(f"{r.code or 'rejected'}: {r.message}" for r in failed)
+        return f"{self.settings.erp} refused: {message}"
 
     def _record_scheduled(self, payload: dict, results: list[Any]) -> None:
         warnings = [w for r in results for w in r.warnings]
