@@ -170,9 +170,10 @@ def _at(frame: pd.DataFrame, column: str, positions: pd.Series) -> np.ndarray:
         return out
     present = positions.notna().to_numpy()
     rows = positions[present].to_numpy(dtype=np.int64)
+    # to_numpy may hand back a read-only view (pandas 3, copy-on-write; an empty side does):
+    # build a new array rather than write into one we may not own.
     values = frame[column].iloc[rows].to_numpy(dtype=object)
-    values[pd.isna(values)] = None
-    out[present] = values
+    out[present] = np.where(pd.isna(values), None, values)
     return out
 
 

@@ -52,6 +52,9 @@ class Job:
     job_id: str = ""
     # How far back the first run reads when no watermark is stored yet.
     first_window = timedelta(days=1)
+    # A snapshot job's item is a picture of the present (a reconciliation of the period up to
+    # now): an item an earlier run left open is superseded by this run's, never carried out late.
+    snapshot = False
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

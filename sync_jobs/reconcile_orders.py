@@ -56,6 +56,7 @@ def _at(day: date) -> datetime:
 
 class ReconcileOrders(Job):
     job_id = "reconcile_orders"
+    snapshot = True
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)

@@ -224,7 +224,28 @@ class Runner:
         for spec in job.plan(ctx):
             ctx.read += 1
             new += self._record_item(ctx, spec)
+        if job.snapshot and not ctx.dry_run:
+            self._supersede_earlier(ctx)
         return new
+
+    def _supersede_earlier(self, ctx: RunContext) -> None:
+        """Close the open items earlier runs of a snapshot job left (we hold the job's lease)."""
+        with session_scope(self.url) as session:
+            session.execute(
+                update(WorkItem)
+                .where(
+                    WorkItem.job_id == ctx.job_id,
+                    WorkItem.status.in_(OPEN_ITEM),
+                    WorkItem.run_id != ctx.run_id,
+                )
+                .values(
+                    status="superseded",
+                    claimed_by=None,
+                    lease_until=None,
+                    updated_at=utcnow(),
+                    last_error=f"superseded by run {ctx.run_id}",
+                )
+            )
 
     def _record_item(self, ctx: RunContext, spec: ItemSpec) -> int:
         with session_scope(self.url) as session:

@@ -134,3 +134,34 @@ def test_shipments_and_invoices_come_in_key_order_by_code_point(db_url):
     for side in (shipments, invoices):
         keys = list(zip(side["order_number"], side["line_no"], strict=True))
         assert keys == sorted(keys)  # "SO-10" before "SO-2", as Python compares text
+
+
+def test_a_period_with_an_empty_side_reconciles_and_its_workbook_is_written(db_url, tmp_path):
+    from openpyxl import load_workbook
+    from sqlalchemy import delete
+
+    from reports.reconciliation import build_reconciliation, write_workbook
+
+    store(db_url)
+    emptied = {
+        "no invoices": (m.InvoiceLine, m.Invoice),
+        "orders only": (m.ShipmentLine, m.Shipment),
+        "nothing": (m.OrderLine, m.Order),
+    }
+    found = {}
+    for name, models in emptied.items():  # each step empties one more side
+        with session_scope(db_url) as session:
+            for model in models:
+                session.execute(delete(model))
+        rec = build_reconciliation(db_url, date(2026, 3, 1), date(2026, 3, 31))
+        found[name] = {k: len(v) for k, v in rec.classes.items() if len(v)}
+        book = load_workbook(write_workbook(rec, tmp_path / f"{name}.xlsx"), read_only=True)
+        assert book.sheetnames[0] == "Summary"
+    # Shipped but never billed: SO-10's two lines and SO-2's; SH-2 delivered with no POD.
+    assert found["no invoices"] == {
+        "missing_in_system": 1,
+        "shipped_not_invoiced": 3,
+        "delivered_without_pod": 1,
+    }
+    assert found["orders only"] == {"quantity_mismatch": 1}  # the line of -0.0005 units
+    assert found["nothing"] == {}

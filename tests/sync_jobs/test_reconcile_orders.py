@@ -53,3 +53,46 @@ def test_a_repeat_run_refreshes_and_a_fixed_case_resolves(sandboxed):  # noqa: F
         number = case.order_number
     assert run_job(sandboxed.settings, "reconcile_orders").status == "completed"
     assert number in recon_orders(sandboxed.url, "resolved")["recon_delivered_without_pod"]
+
+
+def test_a_store_with_no_order_shipment_or_invoice_yet_reconciles(sandboxed):  # noqa: F811
+    assert run_job(sandboxed.settings, "pull_master_data").status == "completed"
+    outcome = run_job(sandboxed.settings, "reconcile_orders")
+    assert outcome.status == "completed", outcome.summary
+    # The systems hold orders, shipments and invoices the store has not taken yet: findings.
+    found = recon_orders(sandboxed.url)
+    assert found["recon_shipped_not_invoiced"] and found["recon_missing_in_system"]
+
+
+def test_an_item_a_dead_run_left_is_superseded_and_the_summary_counts_once(sandboxed):  # noqa: F811
+    from datetime import timedelta
+
+    from sync_jobs.leases import utcnow
+    from sync_jobs.runner import create_run
+
+    url = sandboxed.url
+    for age in (3, 2):  # two earlier runs died after planning their period
+        run_id = create_run(url, "reconcile_orders", utcnow() - timedelta(hours=age), trigger="cli")
+        with session_scope(url) as session:
+            session.add(
+                m.WorkItem(
+                    job_id="reconcile_orders",
+                    run_id=run_id,
+                    business_key="2026-11-01..2026-12-01",
+                    version=f"v{age}",
+                    payload={"from": "2026-11-01", "to": "2026-12-01"},
+                    status="pending",
+                )
+            )
+    outcome = run_job(sandboxed.settings, "reconcile_orders")
+    assert outcome.status == "completed", outcome.summary
+    assert outcome.summary.startswith("read 1; written ")
+    counts = outcome.summary.split("; ")[3:]
+    assert len(counts) == 1 and "shipped not invoiced" in counts[0], outcome.summary
+    with session_scope(url) as session:
+        statuses = sorted(
+            session.scalars(
+                select(m.WorkItem.status).where(m.WorkItem.job_id == "reconcile_orders")
+            )
+        )
+    assert statuses == ["done", "superseded", "superseded"]

@@ -136,3 +136,18 @@ def test_finance_home_links_to_the_download(client):
     page = as_role(client, "finance").get("/").get_data(as_text=True)
     assert "Reconciliation workbook" in page and 'href="/reports"' in page
     assert "not built yet" not in page
+
+
+def test_a_period_with_nothing_shipped_or_invoiced_downloads_with_its_findings(client, db_url):
+    add_order_to_cash(db_url)
+    with session_scope(db_url) as session:
+        for model in (InvoiceLine, Invoice, ShipmentLine, Shipment):
+            session.query(model).delete()
+    as_role(client, "finance")
+    for period in ("from=2026-10-01&to=2026-10-31", "from=2025-01-01&to=2025-01-31"):
+        response = client.get(f"/reports/reconciliation.xlsx?{period}")
+        assert response.status_code == 200, period
+        book = load_workbook(BytesIO(response.data))
+        assert book.sheetnames[0] == "Summary"
+    lines = [row for row in book["Lines"].iter_rows(values_only=True)][1:]
+    assert lines == []  # January 2025 holds nothing: an empty period, not an error
