@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core import records as rec
 from core.errors import TransientError
 from core.store import models as m
 from sync_jobs.leases import utcnow
+
+log = logging.getLogger(__name__)
 
 ERP_PREFIX = "SF-"
 THREEPL_PREFIX = "OB-"
@@ -143,14 +146,32 @@ def order_payload(order: rec.Order) -> dict[str, Any]:
 
 
 def bind(session: Session, entity: str, system: str, our_key: str, their_id: str) -> None:
-    """Record in the id map which record of `system` is our `our_key`."""
-    row = session.scalars(
-        select(m.IdMap).filter_by(entity=entity, system=system, our_key=our_key)
-    ).first()
-    if row is None:
+    """Record in the id map which record of `system` is our `our_key`.
+
+    Binding what is bound already (a resumed write) changes nothing. The system's word is the
+    truth: when it names as ours an id the map holds for another of our keys, that older
+    binding is stale (the system was reseeded, or reused the id) and gives way."""
+    rows = session.scalars(
+        select(m.IdMap).where(
+            m.IdMap.entity == entity,
+            m.IdMap.system == system,
+            or_(m.IdMap.our_key == our_key, m.IdMap.their_id == their_id),
+        )
+    ).all()
+    mine = next((row for row in rows if row.our_key == our_key), None)
+    stale = [row for row in rows if row is not mine]
+    for row in stale:
+        log.warning(
+            "%s %s %s is now %s, no longer %s: binding moved",
+            system, entity, their_id, our_key, row.our_key,
+        )  # fmt: skip
+        session.delete(row)
+    if stale:
+        session.flush()  # the stale row goes before the id is bound again
+    if mine is None:
         session.add(m.IdMap(entity=entity, system=system, our_key=our_key, their_id=their_id))
-    elif row.their_id != their_id:
-        row.their_id, row.updated_at = their_id, utcnow()
+    elif mine.their_id != their_id:
+        mine.their_id, mine.updated_at = their_id, utcnow()
 
 
 def bound(session: Session, entity: str, system: str, our_key: str) -> str | None:

@@ -113,7 +113,8 @@ class PushFulfillments(Job):
         if held is None:
             return False
         with session_scope(self.url) as session:
-            bind(session, "fulfilment", TPL, request["reference"], str(held.get("id") or ""))
+            their_id = str(held.get("id") or request["reference"])
+            bind(session, "fulfilment", TPL, request["reference"], their_id)
         sent = {int(x["line_no"]): Decimal(str(x["quantity"])) for x in held["lines"]}
         shipping = {no: sent.get(no, ZERO) for no in lines}
         self._settle(business_key, lines, shipping, str(held["warehouse"]))

@@ -163,16 +163,20 @@ def ship_pending(state: SandboxState, received_before: datetime | None = None) -
         created = record.get("created_at")
         if received_before and created and datetime.fromisoformat(created) > received_before:
             continue
-        order = _public(record)
-        seq = state.count_records(SYSTEM, "shipment") + 1
-        confirmation = _confirmation(order, seq, now.date().isoformat(), now.isoformat())
-        state.put_record(SYSTEM, "shipment", confirmation["id"], confirmation)
-        for line in order["lines"]:
-            _move_stock(
-                state, order["warehouse"], line["sku"], -line["quantity"], -line["quantity"]
-            )
-        order["status"] = "shipped"
-        state.put_record(SYSTEM, "order", order["client_reference"], order)
+        with state.transaction():  # another worker may be shipping it this very moment
+            record = state.get_record(SYSTEM, "order", record["client_reference"])
+            if record is None or record.get("status") != "received":
+                continue
+            order = _public(record)
+            seq = state.count_records(SYSTEM, "shipment") + 1
+            confirmation = _confirmation(order, seq, now.date().isoformat(), now.isoformat())
+            state.put_record(SYSTEM, "shipment", confirmation["id"], confirmation)
+            for line in order["lines"]:
+                _move_stock(
+                    state, order["warehouse"], line["sku"], -line["quantity"], -line["quantity"]
+                )
+            order["status"] = "shipped"
+            state.put_record(SYSTEM, "order", order["client_reference"], order)
         shipped.append(confirmation["id"])
     return shipped
 
@@ -207,6 +211,12 @@ def make_app(state: SandboxState):
     def submit(req: Request, start_response):
         state.count_call(SYSTEM, "submit_order")
         body = req.json()
+        # One write transaction from the look-up to the stock moves: submissions from two
+        # workers at once must never share an id or overwrite each other.
+        with state.transaction():
+            return _submit(body, start_response)
+
+    def _submit(body: Any, start_response):
         existing = None
         if isinstance(body, dict) and body.get("client_reference"):
             existing = state.get_record(SYSTEM, "order", str(body["client_reference"]))

@@ -223,3 +223,38 @@ def test_connectors_read_back_what_was_written_by_our_keys(pushed: Flows) -> Non
     threepl = get_connector(TPL, pushed.settings)
     assert threepl.get_order(f"OB-{new}-F1")["status"] == "received"
     assert threepl.get_order("OB-nothing-F1") is None
+
+
+def test_an_id_the_3pl_now_gives_another_order_moves_its_binding(pushed: Flows) -> None:
+    """The 3PL was reseeded (or reused an id) after we bound its order id to an older key of
+    ours: release_backorders binds the id anew instead of failing on every run."""
+    (short,) = pushed.world.planted["short_of_stock"]
+    next_id = f"ORD-{pushed.state.count_records(TPL, 'order') + 1:06d}"
+    with session_scope(pushed.settings.database_url) as session:
+        session.add(m.IdMap(entity="fulfilment", system=TPL, our_key="OB-OLD-F1", their_id=next_id))
+    outcome = pushed.run("release_backorders")
+    assert outcome.status == "completed", outcome.summary
+    assert line(pushed, short, 1).status == "backordered"  # moved: WH-NL sent what it has
+    (bound,) = pushed.rows(m.IdMap, entity="fulfilment", system=TPL, their_id=next_id)
+    assert bound.our_key.startswith("OB-") and "R" in bound.our_key.split("-")[-1]
+    assert pushed.rows(m.IdMap, our_key="OB-OLD-F1") == []
+    assert pushed.run("release_backorders").status == "completed"
+    assert pushed.stats(TPL)["duplicates"]["order"] == 0
+
+
+def test_binding_what_is_bound_already_changes_nothing(flows: Flows) -> None:
+    from sync_jobs.flows_common import bind
+
+    url = flows.settings.database_url
+    for _ in range(2):  # a resumed write binds again
+        with session_scope(url) as session:
+            bind(session, "fulfilment", TPL, "OB-1-F1", "ORD-000001")
+    assert [(r.our_key, r.their_id) for r in flows.rows(m.IdMap, entity="fulfilment")] == [
+        ("OB-1-F1", "ORD-000001")
+    ]
+    with session_scope(url) as session:  # the system now says ORD-000001 is OB-2-F1
+        bind(session, "fulfilment", TPL, "OB-2-F1", "ORD-000001")
+        bind(session, "fulfilment", TPL, "OB-3-F1", "ORD-000003")
+        bind(session, "fulfilment", TPL, "OB-3-F1", "ORD-000004")  # and OB-3-F1 is 4, not 3
+    rows = sorted((r.our_key, r.their_id) for r in flows.rows(m.IdMap, entity="fulfilment"))
+    assert rows == [("OB-2-F1", "ORD-000001"), ("OB-3-F1", "ORD-000004")]

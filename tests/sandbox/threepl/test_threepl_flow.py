@@ -112,3 +112,59 @@ def test_check_and_a_wrong_key(threepl, make_settings) -> None:
     )
     check = bad.check()
     assert not check.ok and "credentials refused" in check.message
+
+
+def test_orders_sent_at_once_from_many_threads_each_get_their_own_id(threepl, sandbox_state):
+    """The worker pool runs push_fulfillments and release_backorders side by side: the 3PL
+    must never hand two orders one id (nor overwrite one with the other)."""
+    import threading
+
+    references = [f"SO-95{n:02d}" for n in range(16)]
+    requests = {r: _request(sandbox_state, r, qty="1") for r in references}
+    start, results = threading.Barrier(len(references)), {}
+
+    def send(reference: str) -> None:
+        start.wait()
+        results[reference] = threepl.submit_order(requests[reference])
+
+    threads = [threading.Thread(target=send, args=(r,)) for r in references]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(results[r].ok for r in references)
+    held = {
+        o["client_reference"]: o["id"]
+        for o in sandbox_state.find_records("threepl", "order")
+        if o["client_reference"] in requests
+    }
+    assert sorted(held) == references
+    assert len(set(held.values())) == len(references)
+    assert {r: results[r].their_id for r in references} == held
+
+
+def test_shipping_the_received_orders_twice_at_once_ships_each_once(threepl, sandbox_state):
+    import threading
+
+    for n in range(6):
+        assert threepl.submit_order(_request(sandbox_state, f"SO-96{n:02d}", qty="1")).ok
+    start, shipped = threading.Barrier(2), []
+
+    def ship() -> None:
+        start.wait()
+        shipped.extend(ship_pending(sandbox_state))
+
+    threads = [threading.Thread(target=ship) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    confirmations = [
+        s
+        for s in sandbox_state.find_records("threepl", "shipment")
+        if str(s.get("order_id", "")).startswith("ORD-") and s["id"] in shipped
+    ]
+    assert len(shipped) == len(set(shipped)) == 6
+    assert sorted(c["client_reference"] for c in confirmations) == [
+        f"SO-96{n:02d}" for n in range(6)
+    ]
