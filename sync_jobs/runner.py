@@ -28,13 +28,38 @@ from sync_jobs.leases import utcnow
 
 log = logging.getLogger(__name__)
 
-# A transient failure of one item this many times parks it in the error queue.
+# A record the system keeps failing on while it accepts the records after it (a poison
+# record) goes to the error queue after this many such strikes.
 MAX_TRANSIENT_ATTEMPTS = 5
+# Error classes that say the system, not the record, failed: whatever raised them, the record
+# is carried out again when the system is back, with nobody involved.
+TRANSIENT_CLASSES = frozenset({"connection", "rate_limit"})
 # How many rejected records a run's summary names (all are in the error queue).
 SUMMARY_KEYS = 10
 # A rate limit that asks us to wait this long or more parks the job instead of retrying.
 PARK_AFTER_SECONDS = 60
 OPEN_ITEM = ("pending", "claimed")
+
+
+# What the runner does with an item's error, by whose fault it is:
+#   reject  the record's: it waits in the error queue for a person
+#   retry   the system's: the item goes back in line uncounted; the run goes on to the next
+#           record, stopping (to resume) at the second failure in a row
+#   park    a quota: the job is held until it resets
+#   stop    a setting: the run fails, the item waits in line
+def action_for(exc: OrderbridgeError) -> str:
+    if isinstance(exc, ConfigError):
+        return "stop"
+    transient = isinstance(exc, TransientError) or (
+        isinstance(exc, RecordRejectedError) and exc.error_class in TRANSIENT_CLASSES
+    )
+    if not transient:
+        return "reject"
+    if exc.error_class == "rate_limit" and (getattr(exc, "retry_after", 0) or 0) >= (
+        PARK_AFTER_SECONDS
+    ):
+        return "park"
+    return "retry"
 
 
 @dataclass
@@ -272,15 +297,16 @@ class Runner:
             )
         return 1
 
-    def _open_items(self, job_id: str) -> list[int]:
+    def _open_items(self, job_id: str) -> list[tuple[int, str]]:
         with session_scope(self.url) as session:
-            return list(
-                session.scalars(
-                    select(WorkItem.id)
+            return [
+                (row.id, row.business_key)
+                for row in session.execute(
+                    select(WorkItem.id, WorkItem.business_key)
                     .where(WorkItem.job_id == job_id, WorkItem.status.in_(OPEN_ITEM))
                     .order_by(WorkItem.id)
                 )
-            )
+            ]
 
     def _claim(self, item_id: int) -> tuple[WorkItem, bool] | None:
         """Compare-and-set claim: pending, or claimed by a holder that is dead or expired.
@@ -321,9 +347,19 @@ class Runner:
 
     def _carry_out(
         self, job: Job, ctx: RunContext, stats: dict[str, int], heartbeat: _Heartbeat
-    ) -> str | None:
-        """Carry out every open item; returns the error that stops the window, or None."""
-        for item_id in self._open_items(ctx.job_id):
+    ) -> tuple[str, str] | None:
+        """Carry out every open item; returns the error that stops the window, or None.
+
+        A failure that is the system's fault (action_for: retry) costs the record nothing:
+        the run goes on with the next record (never a later one of the same key), and if the
+        system fails again it stops there, to resume. If the system takes the next record,
+        the failed one is suspect: the system fails on it alone, which counts against it."""
+        suspect: WorkItem | None = None
+        failure: TransientError | RecordRejectedError | None = None
+        held_back: set[str] = set()  # keys that failed in this run: their order stands
+        for item_id, business_key in self._open_items(ctx.job_id):
+            if business_key in held_back:
+                continue
             if heartbeat.lost.is_set():
                 return "failed", "lost the job lease to another process; stopped"
             reason = job.throttled()
@@ -336,27 +372,67 @@ class Runner:
             try:
                 if not (interrupted and job.confirm(ctx, item.business_key, item.payload)):
                     job.perform(ctx, item.business_key, item.payload)
-            except RecordRejectedError as exc:
-                self._settle(ctx, item, "rejected", exc)
-                stats["failed"] += 1
-                ctx.rejected_keys.append(item.business_key)
-            except TransientError as exc:
-                if exc.error_class == "rate_limit" and (exc.retry_after or 0) >= PARK_AFTER_SECONDS:
-                    self._settle(ctx, item, "pending", exc)
+            except (RecordRejectedError, TransientError, ConfigError) as exc:
+                action = action_for(exc)
+                if action == "reject":
+                    self._settle(ctx, item, "rejected", exc)
+                    stats["failed"] += 1
+                    ctx.rejected_keys.append(item.business_key)
+                elif action == "park":
+                    self._settle(ctx, item, "pending", exc, counted=False)
                     until = park_job(self.url, ctx.job_id, exc.retry_after, exc.one_line())
                     return "skipped", f"parked until {until:%Y-%m-%d %H:%M} UTC: {exc.one_line()}"
-                parked = item.attempts + 1 >= MAX_TRANSIENT_ATTEMPTS
-                self._settle(ctx, item, "rejected" if parked else "pending", exc)
-                stats["failed"] += int(parked)
-                return "failed", f"stopped on a transient error, will resume: {exc.one_line()}"
-            except ConfigError as exc:
-                self._settle(ctx, item, "pending", exc)
-                return "failed", exc.one_line()
+                elif action == "stop":
+                    self._settle(ctx, item, "pending", exc, counted=False)
+                    return "failed", exc.one_line()
+                else:
+                    self._settle(ctx, item, "pending", exc, counted=False)
+                    if failure is not None:  # two in a row: the system is down
+                        return "failed", _will_resume(exc)
+                    suspect, failure = item, exc
+                    held_back.add(item.business_key)
+                    continue
             else:
                 self._settle(ctx, item, "done", None)
                 stats["written"] += 1
+            if suspect is not None and failure is not None:
+                struck_out = self._strike(ctx, suspect, failure)
+                stats["failed"] += struck_out
+                suspect = None
+                if struck_out:  # in the error queue now; still in line, it keeps the window
+                    failure = None
             stats["failed"] += self._park_batch_rejections(ctx)
+        if failure is not None:
+            return "failed", _will_resume(failure)
         return None
+
+    def _strike(
+        self, ctx: RunContext, item: WorkItem, exc: TransientError | RecordRejectedError
+    ) -> int:
+        """The system failed on this record and took the next: count it against the record,
+        and after MAX_TRANSIENT_ATTEMPTS such strikes send it to the error queue."""
+        with session_scope(self.url) as session:
+            row = session.get(WorkItem, item.id)
+            if row is None or row.status != "pending":
+                return 0
+            row.attempts += 1
+            if row.attempts < MAX_TRANSIENT_ATTEMPTS:
+                return 0
+            row.status = "rejected"
+            hint = (
+                f"{exc.system or 'the system'} failed on this record {row.attempts} times while "
+                "it accepted the records after it; check the record there, then retry it here"
+            )
+            rejected = RecordRejectedError(
+                exc.message,
+                system=exc.system,
+                key=row.business_key,
+                hint=hint,
+                error_class=exc.error_class,
+            )
+            park(session, ctx.job_id, ctx.run_id, row.business_key, row.payload, rejected)
+        ctx.rejected_keys.append(item.business_key)
+        return 1
 
     def _park_batch_rejections(self, ctx: RunContext) -> int:
         rejected, ctx.rejected = ctx.rejected, []
@@ -368,8 +444,17 @@ class Runner:
         return len(rejected)
 
     def _settle(
-        self, ctx: RunContext, item: WorkItem, status: str, exc: OrderbridgeError | None
+        self,
+        ctx: RunContext,
+        item: WorkItem,
+        status: str,
+        exc: OrderbridgeError | None,
+        *,
+        counted: bool = True,
     ) -> None:
+        """Record the item's outcome; an attempt that failed through no fault of the record
+        (counted=False) is taken back, so `attempts` counts only what the record is to blame
+        for (and the runs it was carried out in)."""
         with session_scope(self.url) as session:
             session.execute(
                 update(WorkItem)
@@ -381,6 +466,7 @@ class Runner:
                     updated_at=utcnow(),
                     last_error=exc.one_line() if exc else None,
                     run_id=ctx.run_id,
+                    attempts=WorkItem.attempts if counted else WorkItem.attempts - 1,
                 )
             )
             if status == "rejected" and exc is not None:
@@ -440,3 +526,7 @@ class Runner:
             f" ({error})" if error else "",
         )
         return RunOutcome(run_id, status, error or summary)
+
+
+def _will_resume(exc: OrderbridgeError) -> str:
+    return f"stopped on a transient error, will resume: {exc.one_line()}"

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from connectors.base import CheckResult, WriteResult, window_end
 from connectors.sap import records
 from connectors.sap.client import SYSTEM, SapClient
-from core.errors import ConfigError, OrderbridgeError, RecordRejectedError, TransientError
+from core.errors import ConfigError, OrderbridgeError, RecordRejectedError
 from core.records import Order
 from core.retry import CircuitBreaker, RetryPolicy, breaker_for, call_with_retry
 
@@ -200,6 +200,9 @@ class SapConnector:
         key = order.external_id or ""
         if not key:
             return WriteResult(key, False, message="the order has no external id", code="missing")
+        # A TransientError is the system's failure, not this record's outcome: it propagates, as
+        # from every connector, and the runner carries the record out again (its UUID makes the
+        # repeat safe).
         try:
             if current is None:
                 return self._create(order)
@@ -208,9 +211,6 @@ class SapConnector:
             return WriteResult(key, False, code="too_long", message=str(exc))
         except RecordRejectedError as exc:
             return WriteResult(key, False, code=exc.code, message=exc.message)
-        except TransientError as exc:
-            # Retries are spent; the record waits in the error queue. Its UUID makes the retry safe.
-            return WriteResult(key, False, message=exc.one_line(), error_class=exc.error_class)
 
     def _create(self, order: Order) -> WriteResult:
         params = records.build_order_create(order, self.defaults, test_run=self.test_run)

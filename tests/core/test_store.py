@@ -72,3 +72,38 @@ def test_one_run_per_job_and_scheduled_time(db_url):
         session.add(JobRun(job_id="x", scheduled_at=at))
     with pytest.raises(IntegrityError), session_scope(db_url) as session:
         session.add(JobRun(job_id="x", scheduled_at=at))
+
+
+def test_upgrade_requeues_records_rejected_for_a_transient_failure(tmp_path):
+    """Before 0006 an outage of five runs rejected a record for good; the upgrade puts it back
+    in line, and leaves a record refused for its own fault where it is."""
+    from core.store.models import RecordError, WorkItem
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0005")
+    with session_scope(url) as session:
+        for key, status, error_class in (
+            ("SO-1", "rejected", "connection"),
+            ("SO-2", "rejected", "parse"),
+            ("SO-3", "rejected", "value"),
+            ("SO-4", "done", "connection"),
+        ):
+            session.add(WorkItem(job_id="sync_orders", business_key=key, status=status, attempts=5))
+            session.add(
+                RecordError(
+                    job_id="sync_orders", business_key=key, error_class=error_class, message="x"
+                )
+            )
+    upgrade(url)
+    with session_scope(url) as session:
+        items = {w.business_key: (w.status, w.attempts) for w in session.scalars(select(WorkItem))}
+        still_open = {
+            e.business_key for e in session.scalars(select(RecordError)) if e.status == "open"
+        }
+    assert items == {
+        "SO-1": ("pending", 0),
+        "SO-2": ("pending", 0),
+        "SO-3": ("rejected", 5),
+        "SO-4": ("done", 5),
+    }
+    assert still_open == {"SO-1", "SO-2", "SO-3", "SO-4"}  # each resolves when it goes through

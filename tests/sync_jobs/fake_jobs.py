@@ -51,6 +51,13 @@ class FakeJob(Job):
             )
         if business_key in self.spec.get("transient", []):
             raise TransientError("503 from fake", system="fake")
+        if business_key in self.spec.get("refused_by_outage", []):  # a 5xx in a batch reply
+            raise RecordRejectedError(
+                "the service is unavailable",
+                system="fake",
+                key=business_key,
+                error_class="connection",
+            )
         if business_key in self.spec.get("quota", []):
             raise TransientError(
                 "REQUEST_LIMIT_EXCEEDED", system="fake", retry_after=3600, error_class="rate_limit"

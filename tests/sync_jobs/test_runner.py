@@ -77,11 +77,53 @@ def test_transient_failure_keeps_the_watermark_and_the_item(settings):
     assert "transient" in outcome.summary
     assert rows(settings.database_url, Watermark) == []
     pending = rows(settings.database_url, WorkItem, WorkItem.status == "pending")
-    assert sorted(item.business_key for item in pending) == ["k001", "k002"]
+    # The system took k002 after failing k001: one strike against k001, which waits in line.
+    assert [(item.business_key, item.attempts) for item in pending] == [("k001", 1)]
     fake_jobs.configure(settings.data_path, items=3)
     assert run_now(settings).status == "completed"
-    assert fake_jobs.written(settings.data_path) == ["k000", "k001", "k002"]
+    assert fake_jobs.written(settings.data_path) == ["k000", "k002", "k001"]
     assert rows(settings.database_url, Watermark)
+    assert rows(settings.database_url, RecordError) == []
+
+
+def test_an_outage_costs_the_records_nothing_and_they_post_when_it_ends(settings):
+    keys = ["k000", "k001", "k002"]
+    fake_jobs.configure(settings.data_path, items=3, transient=keys)
+    for _ in range(7):
+        outcome = run_now(settings)
+        assert outcome.status == "failed" and "will resume" in outcome.summary
+    items = rows(settings.database_url, WorkItem)
+    assert [(i.business_key, i.status, i.attempts) for i in items] == [
+        (k, "pending", 0) for k in keys
+    ]
+    assert rows(settings.database_url, RecordError) == []
+    fake_jobs.configure(settings.data_path, items=3)
+    assert run_now(settings).status == "completed"
+    assert fake_jobs.written(settings.data_path) == keys
+    assert {i.status for i in rows(settings.database_url, WorkItem)} == {"done"}
+
+
+def test_a_record_refused_in_an_outage_waits_in_line_not_in_the_queue(settings):
+    fake_jobs.configure(settings.data_path, items=2, refused_by_outage=["k000", "k001"])
+    outcome = run_now(settings)
+    assert outcome.status == "failed" and "will resume" in outcome.summary
+    assert rows(settings.database_url, RecordError) == []
+    fake_jobs.configure(settings.data_path, items=2)
+    assert run_now(settings).status == "completed"
+    assert fake_jobs.written(settings.data_path) == ["k000", "k001"]
+
+
+def test_a_record_the_system_fails_alone_goes_to_the_queue_after_five_strikes(settings):
+    for n in range(5):
+        # A new version each run keeps the other items coming, so the system proves it is up.
+        fake_jobs.configure(settings.data_path, items=3, transient=["k001"], version=f"v{n}")
+        outcome = run_now(settings)
+    assert outcome.status == "completed" and "rejected 1 (k001)" in outcome.summary
+    (error,) = rows(settings.database_url, RecordError)
+    assert (error.business_key, error.error_class, error.status) == ("k001", "connection", "open")
+    assert "failed on this record 5 times while it accepted the records after it" in error.hint
+    (item,) = rows(settings.database_url, WorkItem, WorkItem.status == "rejected")
+    assert item.business_key == "k001"
 
 
 def test_a_config_error_fails_the_run_with_its_hint(settings):

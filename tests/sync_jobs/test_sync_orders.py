@@ -168,3 +168,46 @@ def test_sap_takes_the_orders_once_too(sap_flows: Flows) -> None:
     for number in posted(sap_flows):
         assert sap_flows.sf_order(number)["ERP_Order_Number__c"]
     assert "written 0" in sap_flows.run("sync_orders").summary
+
+
+def open_errors(flows: Flows) -> list[str]:
+    return [e.business_key for e in flows.rows(m.RecordError, job_id="sync_orders", status="open")]
+
+
+def test_an_outage_of_six_runs_rejects_no_order_and_the_next_clean_run_posts_all(
+    flows: Flows,
+) -> None:
+    flows.run("pull_master_data")
+    flows.state.set_fault("netsuite", "server_error", status=502, operation="upsertList", times=40)
+    for _ in range(6):  # six runs from the command line, each its own process and circuit
+        breaker_for("netsuite").record_success()
+        outcome = flows.run("sync_orders")
+        assert outcome.status == "failed", outcome.summary  # resumes: the circuit opens
+    assert flows.rows(m.WorkItem, job_id="sync_orders", status="rejected") == []
+    assert open_errors(flows) == []
+    flows.state.clear_faults("netsuite")
+    breaker_for("netsuite").record_success()  # the failures opened the circuit; it recovered
+    outcome = flows.run("sync_orders")
+    assert outcome.status == "completed", outcome.summary
+    netsuite = flows.stats("netsuite")
+    assert netsuite["records"]["salesOrder"] == len(flows.world.orders) + len(posted(flows))
+    assert netsuite["duplicates"]["salesOrder"] == 0
+    assert sorted(open_errors(flows)) == sorted(rejected(flows))  # the planted ones, no other
+
+
+def test_sap_answering_hostile_xml_rejects_no_order(sap_flows: Flows) -> None:
+    assert sap_flows.run("pull_master_data").status == "completed"
+    sap_flows.state.set_fault("sap", "doctype", operation="BAPI_SALESORDER_CREATEFROMDAT2")
+    for _ in range(6):
+        breaker_for("sap").record_success()
+        outcome = sap_flows.run("sync_orders")
+        assert outcome.status == "failed", outcome.summary  # resumes: the circuit opens
+    assert sap_flows.rows(m.WorkItem, job_id="sync_orders", status="rejected") == []
+    assert open_errors(sap_flows) == []
+    sap_flows.state.clear_faults("sap")
+    breaker_for("sap").record_success()
+    assert sap_flows.run("sync_orders").status == "completed"
+    sap = sap_flows.stats("sap")
+    assert sap["records"]["sales_order"] == len(sap_flows.world.orders) + len(posted(sap_flows))
+    assert sap["duplicates"]["sales_order"] == 0
+    assert sorted(open_errors(sap_flows)) == sorted(rejected(sap_flows))
