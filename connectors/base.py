@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from core.errors import ConfigError
+from core.errors import TRANSIENT_CLASSES, ConfigError
 
 # The one vocabulary of entities every connector reads and writes (what each supports is
 # its own: an ERP has all of them, a CRM some). Singular, like the canonical records.
@@ -49,6 +49,12 @@ class WriteResult:
     message: str = ""
     error_class: str = "value"
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def transient(self) -> bool:
+        """Refused through the system's passing failure (a lock, a lost reply), not the record's
+        content: sending it again later may succeed."""
+        return not self.ok and self.error_class in TRANSIENT_CLASSES
 
 
 class Connector(Protocol):

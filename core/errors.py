@@ -42,6 +42,11 @@ class ConfigError(OrderbridgeError):
     """A setting, credential or permission is wrong; retrying will not help."""
 
 
+# Error classes that say the system, not the record, failed: whatever carries them (an exception
+# or one record's result in a batch), the record is carried out again when the system is back.
+TRANSIENT_CLASSES = frozenset({"connection", "rate_limit"})
+
+
 class TransientError(OrderbridgeError):
     """A passing failure (timeout, 5xx, throttling); the same call may succeed later."""
 

@@ -113,7 +113,7 @@ class PullShipments(Job):
         )
         (result,) = self.erp.upsert("shipment", [fulfilment])
         if not result.ok:
-            if result.error_class in ("connection", "rate_limit"):
+            if result.transient:
                 raise TransientError(result.message, system=self.erp_system, key=shipment.number)
             raise RecordRejectedError(
                 result.message or "the ERP refused the item fulfilment",

@@ -18,7 +18,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from config import Settings
-from core.errors import ConfigError, OrderbridgeError, RecordRejectedError, TransientError
+from core.errors import (
+    TRANSIENT_CLASSES,
+    ConfigError,
+    OrderbridgeError,
+    RecordRejectedError,
+    TransientError,
+)
 from core.store import session_scope
 from core.store.models import JobDefinition, JobRun, Watermark, WorkItem
 from sync_jobs import get_spec, leases, load_job, trigger_for
@@ -31,9 +37,6 @@ log = logging.getLogger(__name__)
 # A record the system keeps failing on while it accepts the records after it (a poison
 # record) goes to the error queue after this many such strikes.
 MAX_TRANSIENT_ATTEMPTS = 5
-# Error classes that say the system, not the record, failed: whatever raised them, the record
-# is carried out again when the system is back, with nobody involved.
-TRANSIENT_CLASSES = frozenset({"connection", "rate_limit"})
 # How many rejected records a run's summary names (all are in the error queue).
 SUMMARY_KEYS = 10
 # A rate limit that asks us to wait this long or more parks the job instead of retrying.

@@ -145,7 +145,7 @@ class SyncOrders(Job):
         self._ensure_parties(order)
         (result,) = self.erp.upsert("order", [erp_order])
         if not result.ok:
-            if result.error_class in ("connection", "rate_limit"):
+            if result.transient:
                 raise TransientError(result.message, system=self.erp_system, key=order.number)
             self._write_back(order.source_key, error=result.message or result.code or "refused")
             raise RecordRejectedError(
@@ -201,6 +201,7 @@ class SyncOrders(Job):
                 system=SF,
                 key=sf_id,
                 code=result.code,
+                error_class=result.error_class,  # a row lock is the system's, retried uncounted
                 hint="check the Orderbridge fields on Order in Salesforce (README, Salesforce)",
             )
 
@@ -316,6 +317,7 @@ class SyncOrders(Job):
                 system=self.erp_system,
                 key=result.external_id,
                 code=result.code,
+                error_class=result.error_class,
                 hint="create it in the ERP by hand, then retry the order",
             )
         with session_scope(self.url) as session:

@@ -6,9 +6,10 @@ answer, HTTP 403 REQUEST_LIMIT_EXCEEDED. Protocol faults set with state.set_faul
 
 - session_expiry                   the token of the next call is revoked: 401 INVALID_SESSION_ID
 - quota_exceeded                   403 REQUEST_LIMIT_EXCEEDED, as if the daily quota were spent
-- partial_failure  external_ids=[] or every=N
+- partial_failure  external_ids=[] or every=N [code=STATUS message=TEXT]
                                    those records (or every Nth of a batch) fail alone with
-                                   FIELD_CUSTOM_VALIDATION_EXCEPTION; Collections and Bulk jobs
+                                   FIELD_CUSTOM_VALIDATION_EXCEPTION (or code, e.g.
+                                   UNABLE_TO_LOCK_ROW, a lock held by another writer); Collections and Bulk jobs
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sandbox.salesforce import auth
 from sandbox.salesforce.bulk import RESULT_SETS, Bulk, BulkError, Planted, planted_error
 from sandbox.salesforce.schema import INSTANCE_HOST, SYSTEM, record_id
 from sandbox.salesforce.soql import Runner, parse
-from sandbox.salesforce.store import Outcome, RequestError, Store
+from sandbox.salesforce.store import Outcome, RequestError, Store, error
 from sandbox.state import SandboxState
 
 DEFAULT_API_MAX = 15000
@@ -167,12 +168,15 @@ class SalesforceApp:
         fault = self.take_fault("partial_failure")
         if fault is None:
             return None
-        keys = set(fault["params"].get("external_ids") or [])
-        every = int(fault["params"].get("every") or 0)
+        params = fault["params"]
+        keys = set(params.get("external_ids") or [])
+        every = int(params.get("every") or 0)
+        code = params.get("code")
+        planted = error(code, params.get("message") or code) if code else planted_error()
 
         def rule(position: int, key: str) -> dict[str, Any] | None:
             hit = key in keys or (every > 0 and (position + 1) % every == 0)
-            return planted_error() if hit else None
+            return planted if hit else None
 
         return rule
 

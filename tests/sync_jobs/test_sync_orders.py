@@ -211,3 +211,19 @@ def test_sap_answering_hostile_xml_rejects_no_order(sap_flows: Flows) -> None:
     assert sap["records"]["sales_order"] == len(sap_flows.world.orders) + len(posted(sap_flows))
     assert sap["duplicates"]["sales_order"] == 0
     assert sorted(open_errors(sap_flows)) == sorted(rejected(sap_flows))
+
+
+def test_a_locked_salesforce_row_on_write_back_rejects_no_order(flows: Flows) -> None:
+    """UNABLE_TO_LOCK_ROW is another writer holding the order in Salesforce: the system's
+    moment, not the order's fault; the write-back goes through on the next run."""
+    flows.run("pull_master_data")
+    flows.state.set_fault(
+        "salesforce", "partial_failure", every=1, code="UNABLE_TO_LOCK_ROW", times=1
+    )
+    flows.run("sync_orders")
+    assert flows.stats("salesforce")["calls"].get("fault:partial_failure") == 1
+    assert flows.run("sync_orders").status == "completed"
+    assert sorted(open_errors(flows)) == sorted(rejected(flows))  # the planted ones, no other
+    for number in posted(flows):
+        assert flows.sf_order(number)["ERP_Order_Number__c"]
+    assert flows.stats("netsuite")["duplicates"]["salesOrder"] == 0
