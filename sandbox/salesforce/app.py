@@ -9,7 +9,8 @@ answer, HTTP 403 REQUEST_LIMIT_EXCEEDED. Protocol faults set with state.set_faul
 - partial_failure  external_ids=[] or every=N [code=STATUS message=TEXT]
                                    those records (or every Nth of a batch) fail alone with
                                    FIELD_CUSTOM_VALIDATION_EXCEPTION (or code, e.g.
-                                   UNABLE_TO_LOCK_ROW, a lock held by another writer); Collections and Bulk jobs
+                                   UNABLE_TO_LOCK_ROW, a lock held by another writer);
+                                   Collections and Bulk jobs
 """
 
 from __future__ import annotations
