@@ -141,11 +141,11 @@ def _check_magic(raw: bytes) -> None:
         raise Refused("not_xlsx", "The file is an empty ZIP archive, not an Excel workbook.")
     if not raw.startswith(ZIP_MAGIC):
         looks_text = all(b in b"\t\r\n" or 32 <= b < 127 or b >= 128 for b in raw[:512])
-        hint = " It looks like a CSV or text file;" if looks_text else ""
+        hint = " It looks like a CSV or text file." if looks_text else ""
         raise Refused(
             "not_xlsx",
-            f"The file is not an Excel workbook.{hint} open it in Excel and save it as "
-            "Excel Workbook (.xlsx).",
+            f"The file is not an Excel workbook.{hint} Open it in Excel and save it as "
+            "Excel Workbook (.xlsx), then upload that file.",
         )
 
 
@@ -454,7 +454,64 @@ _DIMENSION = re.compile(
 )
 
 
+class _Far(Exception):
+    """A cell (or a claimed extent) beyond the limits, at `ref`."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(ref)
+        self.ref = ref
+
+
+_LAST_ROW = re.compile(rb'<(?:[\w.-]+:)?row\s[^>]*?\br="(\d{1,7})"')
+_LAST_CELL = re.compile(rb'<(?:[\w.-]+:)?c\s[^>]*?\br="([A-Za-z]{1,3}\d{1,7})"')
+_TAIL = 64 * 1024
+
+
 def _scan_worksheet(
+    handle: IO[bytes], info: zipfile.ZipInfo, limits: Limits, facts: SheetFacts
+) -> None:
+    """The cell scan below; a sheet refused for its shape is refused naming its whole extent
+    (the far cell found first, or its last row, whichever lies further), so a sheet filled
+    down to row 1,048,576 says so rather than naming the first row past the limit."""
+    try:
+        _scan_cells(handle, info, limits, facts)
+    except _Far as far:
+        extent = _extent(far.ref, _last_refs(handle, info))
+        raise Refused(
+            "shape",
+            f"Sheet '{facts.name}' has cells out to {extent}; at most {limits.max_rows:,} rows "
+            f"below the header and {limits.max_columns} columns are accepted. Delete the "
+            "unused rows and columns (or copy the data into a new template).",
+        ) from None
+
+
+def _last_refs(handle: IO[bytes], info: zipfile.ZipInfo) -> list[str]:
+    """The last row number and cell reference of a part, read cheaply: the part is only
+    inflated (its size and CRC still held), and the patterns run over its last 64 KiB.
+    Excel and every writer put rows in order, so the last row is the sheet's extent."""
+    tail = b""
+    for chunk in inflate(handle, info):
+        tail = (tail + chunk)[-_TAIL:]
+    refs = []
+    rows = list(_LAST_ROW.finditer(tail))
+    if rows:
+        refs.append(f"A{int(rows[-1][1])}")
+    cells = list(_LAST_CELL.finditer(tail))
+    if cells:
+        refs.append(cells[-1][1].decode("ascii").upper())
+    return refs
+
+
+def _extent(far: str, others: list[str]) -> str:
+    """The furthest column and the furthest row among these references."""
+    places = [p for p in (parse_ref(ref) for ref in [far, *others]) if p]
+    if not places:
+        return far
+    column = min(max(p[0] for p in places), 16384)
+    return f"{get_column_letter(column)}{max(p[1] for p in places)}"
+
+
+def _scan_cells(
     handle: IO[bytes], info: zipfile.ZipInfo, limits: Limits, facts: SheetFacts
 ) -> None:
     """Every cell's reference within the limits. The fast pass reads the references of
@@ -468,12 +525,12 @@ def _scan_worksheet(
     pieces = _guarded(inflate(handle, info), info.filename, b"</row>", whole_dtd_check=False)
     for piece in pieces:
         if first:
-            _check_dimension(piece, facts, limits)
+            _check_dimension(piece, limits)
             first = False
         cells = scan_cells(piece)
         if cells.declarations:
             _guard(piece, info.filename)
-        if not _regular_within_limits(piece, cells, limits, facts):
+        if not _regular_within_limits(piece, cells, limits):
             facts.formula_cells.clear()
             facts.hidden_rows.clear()
             _exact_scan(handle, info, limits, facts)
@@ -484,18 +541,18 @@ def _scan_worksheet(
             facts.hidden_rows += [int(m[1]) for m in _HIDDEN_ROW.finditer(piece)]
 
 
-def _regular_within_limits(piece: bytes, cells: Cells, limits: Limits, facts: SheetFacts) -> bool:
+def _regular_within_limits(piece: bytes, cells: Cells, limits: Limits) -> bool:
     """False if the piece holds an irregular cell; refuses a regular cell out of limits
     that comes before any irregular one (as the exact pass would, in document order)."""
     far = cells.beyond(limits.max_columns, limits.max_rows + 1)
     if far.any():
         index = int(np.argmax(far))
         if cells.regular[:index].all():
-            _refuse_far(facts, cells.ref(piece, index), limits)
+            raise _Far(cells.ref(piece, index))
     return cells.all_regular
 
 
-def _check_dimension(piece: bytes, facts: SheetFacts, limits: Limits) -> None:
+def _check_dimension(piece: bytes, limits: Limits) -> None:
     """A claimed extent beyond the limits is refused at once, before the cells are read."""
     # it belongs before the cell data; reading only that far keeps the search short
     end = piece.find(b"sheetData")
@@ -504,21 +561,12 @@ def _check_dimension(piece: bytes, facts: SheetFacts, limits: Limits) -> None:
         for ref in found[1].decode("ascii", "replace").split(":"):
             place = parse_ref(ref.strip())
             if place:
-                _check_extent(facts, *place, limits)
+                _check_extent(*place, limits)
 
 
-def _check_extent(facts: SheetFacts, column: int, row: int, limits: Limits) -> None:
+def _check_extent(column: int, row: int, limits: Limits) -> None:
     if row > limits.max_rows + 1 or column > limits.max_columns:
-        _refuse_far(facts, f"{get_column_letter(min(column, 16384))}{row}", limits)
-
-
-def _refuse_far(facts: SheetFacts, ref: str, limits: Limits) -> None:
-    raise Refused(
-        "shape",
-        f"Sheet '{facts.name}' has cells out to {ref}; at most {limits.max_rows:,} rows "
-        f"below the header and {limits.max_columns} columns are accepted. Delete the unused "
-        "rows and columns (or copy the data into a new template).",
-    )
+        raise _Far(f"{get_column_letter(min(column, 16384))}{row}")
 
 
 class _ExactScan:
@@ -541,7 +589,7 @@ class _ExactScan:
         elif tag == "c":
             if "r" in attrs:
                 self.col, self.row = self._place(attrs["r"])
-            _check_extent(self.facts, self.col + 1, self.row + 1, self.limits)
+            _check_extent(self.col + 1, self.row + 1, self.limits)
             self.cell = f"{get_column_letter(self.col + 1)}{self.row + 1}"
             self.has_formula = self.has_value = False
         elif tag == "f":

@@ -160,3 +160,48 @@ def test_the_parse_child_drops_empty_rows_and_keeps_excel_row_numbers(tmp_path):
         limits(),
     )
     assert parsed.row_numbers == [2, 3, 4]
+
+
+def _column_a(first: int, last: int) -> str:
+    return "".join(f'<row r="{n}"><c r="A{n}"><v>1</v></c></row>' for n in range(first, last + 1))
+
+
+def refusal(tmp_path, cells: str, **changes) -> str:
+    path = write(tmp_path, "x.xlsx", with_sheet(good(), sheet_xml(cells)))
+    with pytest.raises(Refused) as refused:
+        precheck(path, limits(**changes))
+    return refused.value.message
+
+
+def test_a_sheet_filled_far_down_is_refused_naming_its_whole_extent(tmp_path):
+    # Excel's whole sheet: 1,048,576 rows; the first far row is not what the user must delete
+    message = refusal(tmp_path, _column_a(2, 1_048_576))
+    assert "cells out to A1048576;" in message
+    assert "A200002" not in message
+
+
+@pytest.mark.parametrize(
+    ("cells", "extent"),
+    [
+        (_rows(500) + '<row r="900"><c r="C900"><v>1</v></c></row>', "C900"),  # regular cells
+        ('<row r="2"><c r="AZ2"><v>1</v></c></row>' + _column_a(3, 301), "AZ301"),  # wide
+        ('<row r="2"><c><v>1</v></c></row>' + _rows(400), "B401"),  # the exact pass
+    ],
+)
+def test_the_extent_named_is_the_furthest_row_and_column(tmp_path, cells, extent):
+    assert f"cells out to {extent};" in refusal(tmp_path, cells, max_rows=100)
+
+
+@pytest.mark.parametrize(
+    "raw", [b"Order,Line\n00000123,1\n", bytes(range(256)) * 4, b"%PDF-1.7\n\x00\x01"]
+)
+def test_a_file_that_is_not_a_workbook_is_refused_in_whole_sentences(tmp_path, raw):
+    path = tmp_path / "orders.xlsx"
+    path.write_bytes(raw)
+    with pytest.raises(Refused) as refused:
+        precheck(path, limits())
+    message = refused.value.message
+    assert message.startswith("The file is not an Excel workbook.")
+    assert message.endswith(".")
+    sentences = re.split(r"(?<=\.) ", message)
+    assert all(sentence[0].isupper() for sentence in sentences), message
