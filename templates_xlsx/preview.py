@@ -158,7 +158,8 @@ def record_upload(
 
 
 def approve(session: Session, upload: Upload, actor: str) -> Upload:
-    """Approve a recorded upload; one that needs approval needs someone other than its uploader."""
+    """Approve a recorded upload (or take its uploader's submission of one that needs no
+    approval); one that needs approval needs someone other than its uploader."""
     if upload.status not in ("pending_approval", "ready"):
         raise ApprovalError(f"upload {upload.id} is {upload.status}", key=str(upload.id))
     if upload.status == "pending_approval" and actor == upload.uploaded_by:
@@ -167,8 +168,10 @@ def approve(session: Session, upload: Upload, actor: str) -> Upload:
             key=str(upload.id),
             hint=(upload.errors or {}).get("approval"),
         )
+    # an upload no rule holds back is its uploader's to send: a submission, not an approval
+    action = "upload.approve" if upload.status == "pending_approval" else "upload.submit"
     upload.status, upload.approved_by, upload.approved_at = "approved", actor, utcnow()
-    record_audit(session, actor, "upload.approve", upload.kind, str(upload.id))
+    record_audit(session, actor, action, upload.kind, str(upload.id))
     return upload
 
 

@@ -44,6 +44,19 @@ def fill(path: Path, price: object) -> Path:
     return path
 
 
+def diff_laid_out_as_a_table(page) -> bool:
+    """The field-by-field table renders as a table: its headers side by side on one line,
+    the row under them (a grid rule meant for the queues' before/after pair once stacked
+    the headers in a column on the left)."""
+    table = page.locator("table.diff")
+    assert table.evaluate("t => getComputedStyle(t).display") == "table"
+    headers = [th.bounding_box() for th in table.locator("thead th").all()]
+    cell = table.locator("tbody td.new").first.bounding_box()
+    assert len({round(box["y"]) for box in headers}) == 1, headers
+    assert headers[0]["x"] < headers[-1]["x"] and cell["y"] > headers[0]["y"]
+    return True
+
+
 def test_steward_uploads_sees_errors_fixes_them_and_downloads_the_results(
     served, world, settings, tmp_path
 ):
@@ -85,6 +98,7 @@ def test_steward_uploads_sees_errors_fixes_them_and_downloads_the_results(
             page.click("#kind-price_list >> text=Check and preview")
             page.wait_for_selector("text=Changes, field by field")
             assert page.locator("table.diff td.new", has_text="124").is_visible()
+            assert diff_laid_out_as_a_table(page)
             page.screenshot(path=str(tmp_path / "3-preview.png"), full_page=True)
             page.click("button:has-text('Submit 1 change')")
             page.wait_for_selector("text=Posting to the ERP")

@@ -140,6 +140,15 @@ def test_a_small_change_needs_no_second_person_and_the_uploader_submits_it(
     assert status(db_url, number) == "ready" and "Submit 1 change" in page(steward, number)
     post(steward, f"/uploads/{number}/submit")
     assert status(db_url, number) == "approved"
+    shown = page(steward, number)
+    assert "Submitted — no approval needed" in shown and "Approved" not in shown
+    assert "submitted by steward, no approval needed" in steward.get("/uploads").get_data(
+        as_text=True
+    )
+    with session_scope(db_url) as session:
+        logged = select(AuditLog.action).where(AuditLog.entity_key == str(number))
+        actions = set(session.scalars(logged))
+    assert "upload.submit" in actions and "upload.approve" not in actions
     run(settings)
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("122.00")
 
