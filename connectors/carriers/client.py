@@ -41,6 +41,14 @@ class Auth(Protocol):
     def invalidate(self) -> bool: ...
 
 
+def _credentials_hint(auth: Auth, system: str) -> str:
+    """Which setting to look at when the carrier refuses the credentials."""
+    if isinstance(auth, ApiKeyAuth) and auth.setting:
+        return f"check {auth.setting} (the key and the API products it is subscribed to)"
+    setting = getattr(auth, "setting", "") or f"connections.{system}"
+    return f"check {setting} credentials and their API access"
+
+
 @dataclass
 class ApiKeyAuth:
     """A fixed key in a header (DHL-API-Key, the 3PL's X-API-Key)."""
@@ -221,7 +229,7 @@ class HttpClient:
                 f"credentials refused (HTTP {reply.status})",
                 system=self.system,
                 key=path,
-                hint=f"check connections.{self.system} credentials and their API access",
+                hint=_credentials_hint(self.auth, self.system),
             )
         return reply
 

@@ -26,12 +26,16 @@ from connectors.carriers.base import (
 )
 from connectors.carriers.client import ApiKeyAuth, HttpClient, Reply
 from connectors.carriers.connector import CarrierConnector
+from core.errors import ConfigError
 from core.records import ProofOfDelivery, TrackingEvent
 
 SYSTEM = "dhl"
 TRACK_PATH = "/track/shipments"
-# A number DHL never issued: check() asks for it, and a 404 means the key was accepted.
+# A number DHL never issued. The Unified API has no call but tracking, so check() asks for
+# it: a valid key gets 200 or the spec's shipmentNotFound problem ("No result found"); a
+# refused key gets 401; any other 404 (a wrong base URL, say) is a failed check.
 PROBE_NUMBER = "0000000000"
+NOT_FOUND_TITLE = "No result found"
 
 CODE_STATUS = {
     "pre-transit": st.PRE_TRANSIT,
@@ -145,7 +149,27 @@ class DhlCarrier(CarrierConnector):
 
     def _probe(self) -> str:
         reply = self.client.call("GET", TRACK_PATH, params=build_track(PROBE_NUMBER))
-        return f"API key accepted (HTTP {reply.status})"
+        return probe_verdict(reply)
+
+
+def probe_verdict(reply: Reply) -> str:
+    """What the check call proved, said precisely; a reply that proves nothing fails."""
+    problem = reply.body if isinstance(reply.body, dict) else {}
+    if reply.status == 200:
+        return f"API key accepted: tracking answered for test number {PROBE_NUMBER} (HTTP 200)"
+    if reply.status == 404 and text(problem.get("title")) == NOT_FOUND_TITLE:
+        return (
+            f"API key accepted: tracking answered that test number {PROBE_NUMBER} is unknown "
+            "(DHL's 'No result found', given only once the key is accepted)"
+        )
+    said = text(problem.get("title")) or text(problem.get("detail")) or "no tracking reply"
+    raise ConfigError(
+        f"the tracking call answered HTTP {reply.status} ({said}), not a tracking reply",
+        system=SYSTEM,
+        key="connections.dhl.url",
+        hint="connections.dhl.url must be the Unified Tracking API's base "
+        "(e.g. https://api-eu.dhl.com), without /track/shipments",
+    )
 
 
 def from_settings(settings: Any) -> DhlCarrier:

@@ -211,6 +211,10 @@ def test_dhl_check_reports_latency_and_a_bad_key(settings) -> None:
     responses.replace(responses.GET, f"{DHL}/track/shipments", status=401, json={})
     bad = dhl.from_settings(settings).check()
     assert not bad.ok and "credentials refused" in bad.message
+    assert "connections.dhl.api_key" in bad.hint
+    responses.replace(responses.GET, f"{DHL}/track/shipments", status=404, body="<html/>")
+    nowhere = dhl.from_settings(settings).check()
+    assert not nowhere.ok and "not a tracking reply" in nowhere.message
 
 
 def test_missing_dhl_key_is_a_config_error(make_settings) -> None:

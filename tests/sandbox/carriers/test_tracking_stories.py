@@ -111,6 +111,25 @@ def test_check_passes_with_the_sandbox_credentials(connect) -> None:
     for carrier in ("ups", "fedex", "dhl"):
         check = connect(carrier).check()
         assert check.ok and check.system == carrier and check.latency_ms >= 0, check
+    assert "tracking answered that test number 0000000000 is unknown" in check.message
+    assert "HTTP 404" not in check.message
+
+
+def test_a_dhl_check_that_reaches_no_tracking_api_fails_naming_the_url(
+    on_sandbox, make_settings
+) -> None:
+    from connectors.carriers import dhl
+
+    # a base URL with the path doubled: the server answers 404 Not Found, not DHL's reply
+    wrong = make_settings(
+        environ={"ORDERBRIDGE__CONNECTIONS__DHL__URL": "https://api-test.dhl.com/track/shipments"}
+    )
+    check = dhl.from_settings(wrong).check()
+    assert not check.ok and "HTTP 404 (Not Found)" in check.message, check
+    assert "connections.dhl.url" in check.hint
+    refused = make_settings(environ={"ORDERBRIDGE__CONNECTIONS__DHL__API_KEY": "wrong"})
+    check = dhl.from_settings(refused).check()
+    assert not check.ok and "connections.dhl.api_key" in check.hint, check
 
 
 def test_rates_across_carriers_mark_cheapest_and_fastest(connect) -> None:
