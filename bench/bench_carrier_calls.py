@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import _root  # noqa: E402, F401  (the project root on sys.path)
 
 from config import load_settings  # noqa: E402
 from connectors.carriers import fedex  # noqa: E402

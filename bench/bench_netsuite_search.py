@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+import _root  # noqa: E402, F401  (the project root on sys.path)
 import requests
 import zeep
 from lxml import etree
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from connectors.netsuite import replies  # noqa: E402
 from connectors.netsuite.client import ZEEP_SETTINGS  # noqa: E402

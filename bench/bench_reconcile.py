@@ -22,15 +22,13 @@ import tempfile
 import time
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
+import _root  # noqa: E402, F401  (the project root on sys.path)
 import duckdb
 import numpy as np
 import pandas as pd
 from sqlalchemy import insert
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.store import models as m  # noqa: E402
 from core.store import session_scope, upgrade  # noqa: E402

@@ -21,9 +21,7 @@ import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
+import _root  # noqa: E402, F401  (the project root on sys.path)
 from bench_reconcile import load, peak_mb, sides  # noqa: E402
 
 from reports.reconcile_core import Tolerances, as_people_see_it, reconcile  # noqa: E402

@@ -1,22 +1,25 @@
 """API calls per 10,000 records upserted into Salesforce, counted by the sandbox.
 
-Run from the project root: `python -m bench.bench_salesforce_calls`. Each scenario runs on a
+Run: `.venv/bin/python bench/bench_salesforce_calls.py`. Each scenario runs on a
 fresh simulator; logins are counted apart from API calls. Targets: Bulk API 2.0 at most 8
 calls per job (create, upload, close, status polls, result sets), sObject Collections 50.
 """
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-from config import load_settings
-from connectors.salesforce.connector import from_settings
-from core import http
-from core.records import Item
-from sandbox import SandboxAdapter, SandboxState
+import _root  # noqa: F401  (the project root on sys.path)
+
+from config import load_settings  # noqa: E402
+from connectors.salesforce.connector import from_settings  # noqa: E402
+from core import http  # noqa: E402
+from core.records import Item  # noqa: E402
+from sandbox import SandboxAdapter, SandboxState  # noqa: E402
 
 RECORDS = 10_000
 
@@ -69,6 +72,8 @@ def _line(label: str, figures: dict, target: str) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         bulk = run(folder, "bulk", bulk_threshold=2000)

@@ -3,7 +3,7 @@ pre-check, parse child, schema, cross-checks against a seeded SQLite store), aga
 python-calamine's bare read of the same file and an openpyxl read-only + marshmallow
 baseline, in the same run. Prints medians, both ratios and the parse child's peak memory.
 
-    python bench/bench_upload.py [--rows 100000] [--repeat 5] [--keep DIR]
+    .venv/bin/python bench/bench_upload.py [--rows 100000] [--repeat 5] [--keep DIR]
 
 Targets: pipeline <= 2.0x the bare read, >= 6x faster than the baseline, child <= 500 MB.
 """
@@ -21,8 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+import _root  # noqa: E402, F401  (the project root on sys.path)
 from openpyxl import Workbook, load_workbook  # noqa: E402
 from openpyxl.cell import WriteOnlyCell  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
