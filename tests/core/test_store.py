@@ -8,7 +8,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from core.store import get_engine, session_scope, upgrade
-from core.store.migrate import current_revision
+from core.store.migrate import current_revision, head_revision
 from core.store.models import Base, JobRun, PriceListEntry
 
 
@@ -29,7 +29,9 @@ def test_migrations_match_the_models(db_url):
 
 def test_upgrade_twice_is_harmless(db_url):
     upgrade(db_url)
-    assert current_revision(db_url) is not None
+    upgrade(db_url)
+    assert current_revision(db_url) == head_revision()
+    assert head_revision() and head_revision().isdigit()
 
 
 def test_datetimes_come_back_aware_utc(db_url):

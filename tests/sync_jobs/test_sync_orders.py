@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from connectors import get_connector
 from core.retry import breaker_for
@@ -132,8 +132,13 @@ def test_a_missing_customer_is_created_in_the_erp_when_allowed(flows: Flows) -> 
     terms = flows.state.get_record("salesforce", "Account", customer)["Payment_Terms__c"]
     flows.state.put_record("netsuite", "term", terms, {"name": terms})
     flows.run("sync_orders")
-    assert flows.state.get_record("netsuite", "customer", customer) is not None
-    assert flows.state.get_record("netsuite", "salesOrder", f"SF-{number}") is not None
+    created = flows.state.get_record("netsuite", "customer", customer)
+    assert created is not None and created["external_id"] == customer
+    order = flows.state.get_record("netsuite", "salesOrder", f"SF-{number}")
+    assert order is not None and order["external_id"] == f"SF-{number}"
+    with session_scope(flows.settings.database_url) as session:
+        stored = session.scalars(select(m.Customer).where(m.Customer.number == customer)).one()
+    assert stored.number == customer
 
 
 def test_a_customer_the_erp_refuses_rejects_the_order_with_the_erp_reason(flows: Flows) -> None:

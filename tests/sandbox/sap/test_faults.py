@@ -139,7 +139,8 @@ def test_transient_faults_are_retried_then_raised(sap, sandbox_state, kind, para
 
 def test_slow_replies_within_the_timeout_still_answer(sap, sandbox_state):
     sandbox_state.set_fault("sap", "latency", seconds=0.05, times=1)
-    assert sap.check().ok
+    check = sap.check()
+    assert (check.ok, check.system) == (True, "sap") and check.latency_ms >= 50
 
 
 # -- hostile replies -----------------------------------------------------------------------------
