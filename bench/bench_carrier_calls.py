@@ -17,7 +17,7 @@ from pathlib import Path
 import _root  # noqa: E402, F401  (the project root on sys.path)
 
 from config import load_settings  # noqa: E402
-from connectors.carriers import fedex  # noqa: E402
+from connectors.carriers import fedex, fedex_records  # noqa: E402
 from core import http  # noqa: E402
 from sandbox import SandboxAdapter, SandboxState  # noqa: E402
 
@@ -48,7 +48,7 @@ def main() -> int:
         state.close()
         http.set_transport(None)
     calls = fedex_stats["calls"]
-    budget = math.ceil(args.numbers / fedex.MAX_TRACKING_NUMBERS)
+    budget = math.ceil(args.numbers / fedex_records.MAX_TRACKING_NUMBERS)
     found = sum(r.found for r in results)
     print(f"numbers tracked          {len(results)} ({found} known to the world)")
     print(f"track API calls          {calls.get('track', 0)} (budget {budget})")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from connectors.carriers import dhl, fedex, ups
+from connectors.carriers import dhl_records as dhl
+from connectors.carriers import fedex_records as fedex
 from connectors.carriers import status as st
+from connectors.carriers import ups_records as ups
 from connectors.carriers.client import Reply
 from tests.connectors.carriers.reference_files import karrio, load_spec, walk
 
