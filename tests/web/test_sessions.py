@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core.store import session_scope
 from core.store.models import AuditLog, JobDefinition, User
-from core.users import create_user
+from core.users import DEMO_PASSWORD, create_user
 from tests.web.helpers import add_job, csrf_token, sign_in
 
 COOKIE = "orderbridge_session"
@@ -25,7 +25,7 @@ def replay(app, cookie: str):
     return copy
 
 
-def signed_in(app, username: str, password: str = "demo"):
+def signed_in(app, username: str, password: str = DEMO_PASSWORD):
     client = app.test_client()
     assert sign_in(client, username, password).status_code == 302
     return client
