@@ -2,6 +2,10 @@
 
 Passwords are kept only as werkzeug scrypt hashes; API tokens only as their SHA-256. Every
 creation, deletion and revocation writes an audit row, never the secret itself.
+
+A user's session generation ends their sessions server-side: a session carries the generation
+of its sign-in, and signing out, a password or role change and "sign out everywhere" bump it,
+so every copy of an older session cookie is refused. API tokens are revoked on their own.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import record_audit
 from core.errors import ConfigError
-from core.store.models import ApiToken, User
+from core.store.models import ApiToken, AuditLog, User
 
 ROLES = ("coordinator", "steward", "finance", "auditor", "admin")
 DEMO_PASSWORD = "demo"  # noqa: S105 - the published password of embedded-mode demo users
@@ -25,6 +29,13 @@ MIN_PASSWORD = 10
 MIN_DEMO_PASSWORD = 4
 TOKEN_PREFIX = "obt_"  # noqa: S105 - a marker, so a leaked token is recognisable in a scan
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,79}$")
+# The audit actions that end a user's sessions, and the reason the person is shown.
+SESSION_ENDED = {
+    "logout": "the session was signed out",
+    "password_changed": "your password was changed",
+    "user_role_changed": "your role was changed",
+    "sessions_ended": "every session was signed out",
+}
 # Checked when the user name is unknown, so a miss costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
 
@@ -40,9 +51,18 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def _check_new_user(session: Session, username: str, role: str, password: str, is_demo: bool):
+def _check_password(password: str, least: int = MIN_PASSWORD, note: str = "") -> None:
+    if len(password or "") < least:
+        raise ConfigError(f"a password has at least {least} characters{note}", key="password")
+
+
+def _check_role(role: str) -> None:
     if role not in ROLES:
         raise ConfigError(f"unknown role {role!r}", key="role", hint="one of " + ", ".join(ROLES))
+
+
+def _check_new_user(session: Session, username: str, role: str, password: str, is_demo: bool):
+    _check_role(role)
     if not _USERNAME.match(username or ""):
         raise ConfigError(
             "a user name is 1 to 80 letters, digits or . _ @ - and starts with a letter or digit",
@@ -50,13 +70,10 @@ def _check_new_user(session: Session, username: str, role: str, password: str, i
         )
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise ConfigError(f"user {username!r} already exists", key="username")
-    least = MIN_DEMO_PASSWORD if is_demo else MIN_PASSWORD
-    if len(password or "") < least:
-        raise ConfigError(
-            f"a password has at least {least} characters"
-            + ("" if is_demo else f" ({MIN_DEMO_PASSWORD} for demo users)"),
-            key="password",
-        )
+    if is_demo:
+        _check_password(password, MIN_DEMO_PASSWORD)
+    else:
+        _check_password(password, note=f" ({MIN_DEMO_PASSWORD} for demo users)")
 
 
 def create_user(
@@ -113,6 +130,76 @@ def delete_user(session: Session, username: str, *, actor: str = "cli") -> bool:
     before = {"role": user.role, "is_demo": user.is_demo, "active": user.active}
     session.delete(user)
     record_audit(session, actor, "user_deleted", "user", username, before=before)
+    return True
+
+
+def end_sessions(session: Session, user: User) -> int:
+    """Bump the user's session generation, so no session signed in before it is let in again.
+
+    The bump is done in SQL (generation + 1), so two processes ending sessions at once both
+    count; the caller writes the audit row that says why (see SESSION_ENDED).
+    """
+    user.session_generation = User.session_generation + 1
+    session.flush()
+    session.refresh(user, ["session_generation"])
+    return user.session_generation
+
+
+def session_end_reason(session: Session, username: str) -> str:
+    """Why this user's older sessions were ended: the newest audit row that ended them."""
+    query = (
+        select(AuditLog.action)
+        .where(AuditLog.entity == "user", AuditLog.entity_key == username)
+        .where(AuditLog.action.in_(SESSION_ENDED))
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    )
+    return SESSION_ENDED.get(session.scalar(query), "the session was ended")
+
+
+def sign_out(session: Session, user: User) -> None:
+    """The person signs out: every copy of every one of their session cookies stops working."""
+    end_sessions(session, user)
+    record_audit(session, user.username, "logout", "user", user.username)
+
+
+def sign_out_everywhere(session: Session, user: User, *, actor: str) -> None:
+    """End every session of the user (theirs or an admin's choice); tokens stay valid."""
+    end_sessions(session, user)
+    record_audit(session, actor, "sessions_ended", "user", user.username)
+
+
+def set_password(session: Session, user: User, password: str, *, actor: str) -> None:
+    """A new password; every session signed in with the old one ends. Audited, never stored."""
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    end_sessions(session, user)
+    record_audit(session, actor, "password_changed", "user", user.username)
+
+
+def _is_last_admin(session: Session, user: User) -> bool:
+    others = select(func.count(User.id)).where(
+        User.role == "admin", User.active.is_(True), User.id != user.id
+    )
+    return user.role == "admin" and session.scalar(others) == 0
+
+
+def set_role(session: Session, user: User, role: str, *, actor: str) -> bool:
+    """Give the user another role and end their sessions; False when it is already theirs.
+
+    The last active admin keeps the role, so the store is never left without one.
+    """
+    _check_role(role)
+    if role == user.role:
+        return False
+    if _is_last_admin(session, user):
+        raise ConfigError(
+            f"{user.username} is the last admin", key="role", hint="make another user admin first"
+        )
+    before = {"role": user.role}
+    user.role = role
+    end_sessions(session, user)
+    record_audit(session, actor, "user_role_changed", "user", user.username, before, {"role": role})
     return True
 
 

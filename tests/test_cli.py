@@ -25,6 +25,9 @@ VERBS = [
     ["users"],
     ["users", "add"],
     ["users", "list"],
+    ["users", "passwd"],
+    ["users", "set-role"],
+    ["users", "sign-out"],
     ["sandbox"],
     ["sandbox", "reset"],
     ["sandbox", "stats"],
@@ -187,3 +190,80 @@ def test_track_guesses_the_carrier_and_says_when_a_number_is_unknown(settings):
         assert json.loads(result.stdout)["carrier"] == carrier
     unknown = cli(settings, "track", "999999999999")
     assert unknown.returncode == 1 and "not found" in unknown.stdout
+
+
+def _signed_in_cookie(settings, username: str):
+    """The portal app on this store and a saved session cookie of the user."""
+    from tests.web.helpers import sign_in
+    from web import create_app
+
+    app = create_app(settings)
+    client = app.test_client()
+    assert sign_in(client, username).status_code == 302
+    return app, client.get_cookie("orderbridge_session").value
+
+
+def _replayed_me(app, cookie: str):
+    copy = app.test_client()
+    copy.set_cookie("orderbridge_session", cookie)
+    return copy.get("/api/me")
+
+
+def _user(settings, name: str):
+    from core.store import session_scope
+    from core.users import find_user
+
+    with session_scope(settings.database_url) as session:
+        user = find_user(session, name)
+        session.expunge(user)
+        return user
+
+
+def test_users_passwd_sets_the_password_and_ends_the_sessions(settings):
+    cli(settings, "db", "upgrade")
+    app, cookie = _signed_in_cookie(settings, "steward")
+    result = cli(settings, "users", "passwd", "steward", stdin="a-long-password-2\n")
+    assert result.returncode == 0, result.stderr
+    assert "a-long-password-2" not in result.stdout + result.stderr
+    assert _user(settings, "steward").session_generation == 1
+    assert _replayed_me(app, cookie).status_code == 401
+    from tests.web.helpers import sign_in
+
+    assert sign_in(app.test_client(), "steward", "a-long-password-2").status_code == 302
+
+
+def test_users_set_role_changes_the_role_and_ends_the_sessions(settings):
+    cli(settings, "db", "upgrade")
+    app, cookie = _signed_in_cookie(settings, "steward")
+    result = cli(settings, "users", "set-role", "steward", "--role", "finance")
+    assert result.returncode == 0, result.stderr
+    assert "steward is now finance" in result.stdout
+    user = _user(settings, "steward")
+    assert (user.role, user.session_generation) == ("finance", 1)
+    assert _replayed_me(app, cookie).status_code == 401
+
+
+def test_users_sign_out_ends_every_session_of_the_user_only(settings):
+    cli(settings, "db", "upgrade")
+    app, cookie = _signed_in_cookie(settings, "coordinator")
+    _, other = _signed_in_cookie(settings, "finance")
+    result = cli(settings, "users", "sign-out", "coordinator")
+    assert result.returncode == 0, result.stderr
+    assert _user(settings, "coordinator").session_generation == 1
+    assert _replayed_me(app, cookie).status_code == 401
+    assert _replayed_me(app, other).status_code == 200
+
+
+def test_users_verbs_name_an_unknown_user_and_keep_the_last_admin(settings):
+    cli(settings, "db", "upgrade")
+    unknown = cli(settings, "users", "sign-out", "nobody")
+    assert unknown.returncode == 64 and "no user named 'nobody'" in unknown.stderr
+    last = cli(settings, "users", "set-role", "admin", "--role", "steward")
+    assert last.returncode == 78 and "admin is the last admin" in last.stderr
+    assert _user(settings, "admin").role == "admin"
+
+
+def test_the_cli_offers_the_roles_of_core():
+    from core.users import ROLES
+
+    assert run.ROLES == ROLES

@@ -16,6 +16,7 @@ from core.errors import ConfigError
 from core.store import session_scope
 from core.users import demo_users_exist
 from web import (
+    account,
     api,
     api_uploads,
     audit,
@@ -28,6 +29,7 @@ from web import (
     reports,
     tokens,
     uploads,
+    users,
 )
 from web.auth import init_auth
 from web.errors import init_errors
@@ -40,6 +42,8 @@ BLUEPRINTS = (
     home.bp,
     jobs.bp,
     tokens.bp,
+    account.bp,
+    users.bp,
     api.bp,
     api_uploads.bp,
     health.bp,

@@ -2,6 +2,10 @@
 
 Failed sign-ins are counted from the audit log (action "login_failed"), so the limit holds
 across web processes and restarts. The password never reaches a log or an audit row.
+
+A session holds its user's session generation from sign-in and is checked against the store
+on every request: once the generation moved on (sign-out, password or role change, "sign out
+everywhere"), the cookie is worthless, whoever holds a copy of it.
 """
 
 from __future__ import annotations
@@ -10,13 +14,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import select
 
 from core.audit import record_audit
 from core.store.models import AuditLog, User
-from core.users import authenticate, demo_users_exist, user_for_token
+from core.users import (
+    authenticate,
+    demo_users_exist,
+    session_end_reason,
+    sign_out,
+    user_for_token,
+)
 from web.store import db, settings, utcnow
 
 bp = Blueprint("auth", __name__)
@@ -33,14 +43,16 @@ class PortalUser(UserMixin):
     username: str
     role: str
     via_token: bool = False
+    generation: int = 0
 
     def get_id(self) -> str:
-        # The name is part of the id, so a deleted and re-created row cannot inherit a session.
-        return f"{self.id}:{self.username}"
+        # The name is part of the id, so a deleted and re-created row cannot inherit a session;
+        # the generation, so a session ended in the store stays ended.
+        return f"{self.id}:{self.username}:{self.generation}"
 
     @classmethod
     def of(cls, user: User, via_token: bool = False) -> PortalUser:
-        return cls(user.id, user.username, user.role, via_token)
+        return cls(user.id, user.username, user.role, via_token, user.session_generation)
 
 
 def bearer_token() -> str | None:
@@ -55,14 +67,22 @@ def bearer_token() -> str | None:
 def load_user(user_id: str) -> PortalUser | None:
     if bearer_token() is not None:
         return None  # an API request that brings a token is judged by the token alone
-    key, _, name = user_id.partition(":")
-    if not key.isdigit():
-        return None
+    key, name, generation = (user_id.split(":") + ["", ""])[:3]
+    if not key.isdigit() or not generation.isdigit():
+        return None  # also a session from before generations were kept
     with db() as store:
         user = store.get(User, int(key))
         if user is None or not user.active or user.username != name:
             return None
+        if user.session_generation != int(generation):
+            g.session_ended = session_end_reason(store, user.username)
+            return None
         return PortalUser.of(user)
+
+
+def session_ended() -> str | None:
+    """Why this request's session cookie no longer signs anyone in, if it once did."""
+    return g.get("session_ended")
 
 
 @login_manager.request_loader
@@ -152,7 +172,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     with db() as store:
-        record_audit(store, current_user.username, "logout", "user", current_user.username)
+        sign_out(store, store.get(User, current_user.id))
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

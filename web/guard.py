@@ -7,11 +7,11 @@ browser attaches that header by itself.
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
-from web.auth import bearer_token
+from web.auth import bearer_token, session_ended
 from web.permissions import allowed, is_public
 
 csrf = CSRFProtect()
@@ -22,8 +22,13 @@ def is_api() -> bool:
 
 
 def _refuse_anonymous():
+    ended = session_ended()
     if is_api():
+        if ended:
+            abort(401, f"You were signed out: {ended}. Sign in again, or use an API token.")
         abort(401)
+    if ended:
+        flash(f"You were signed out: {ended}. Sign in again.", "warn")
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.login", next=target))
 

@@ -37,6 +37,12 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
     "tokens.index": ALL,
     "tokens.create": ALL,
     "tokens.revoke": ALL,
+    "account.index": ALL,
+    "account.password": ALL,
+    "account.everywhere": ALL,
+    "users.index": ADMIN,
+    "users.role": ADMIN,
+    "users.sign_out": ADMIN,
     "jobs.index": ADMIN,
     "jobs.detail": ADMIN,
     "jobs.run_now": ADMIN,
@@ -108,7 +114,9 @@ NAV = (
     ("uploads.index", "Uploads"),
     ("audit.index", "Audit"),
     ("jobs.index", "Jobs"),
+    ("users.index", "Users"),
     ("tokens.index", "API tokens"),
+    ("account.index", "Account"),
 )
 
 

@@ -16,10 +16,17 @@ from core.users import (
     create_user,
     delete_user,
     demo_users_exist,
+    end_sessions,
     ensure_demo_users,
+    find_user,
     hash_password,
     list_users,
     revoke_api_token,
+    session_end_reason,
+    set_password,
+    set_role,
+    sign_out,
+    sign_out_everywhere,
     user_for_token,
     verify_password,
 )
@@ -107,3 +114,53 @@ def test_delete_user_removes_the_demo_users(db_url):
             assert delete_user(session, role, actor="tester")
     with session_scope(db_url) as session:
         assert not demo_users_exist(session)
+
+
+def test_ending_sessions_counts_up_in_the_store_even_from_two_sessions(db_url):
+    with session_scope(db_url) as session:
+        create_user(session, "maria", "steward", "maria-password")
+    with session_scope(db_url) as first, session_scope(db_url) as second:
+        end_sessions(first, find_user(first, "maria"))
+        first.commit()
+        # A second process holding the old value still adds one: the bump is done in SQL.
+        assert end_sessions(second, find_user(second, "maria")) == 2
+    with session_scope(db_url) as session:
+        assert find_user(session, "maria").session_generation == 2
+
+
+def test_each_way_of_ending_sessions_bumps_once_and_says_why(db_url):
+    with session_scope(db_url) as session:
+        ensure_demo_users(session)
+        user = find_user(session, "steward")
+        steps = [
+            (lambda: sign_out(session, user), "the session was signed out"),
+            (
+                lambda: set_password(session, user, "new-password-1", actor="cli"),
+                "your password was changed",
+            ),
+            (lambda: set_role(session, user, "finance", actor="cli"), "your role was changed"),
+            (
+                lambda: sign_out_everywhere(session, user, actor="admin"),
+                "every session was signed out",
+            ),
+        ]
+        for generation, (step, reason) in enumerate(steps, start=1):
+            step()
+            assert user.session_generation == generation
+            assert session_end_reason(session, "steward") == reason
+        assert verify_password(user.password_hash, "new-password-1") and user.role == "finance"
+
+
+def test_password_and_role_changes_refuse_what_is_wrong_and_change_nothing(db_url):
+    with session_scope(db_url) as session:
+        ensure_demo_users(session)
+        admin = find_user(session, "admin")
+        with pytest.raises(ConfigError, match="at least 10 characters"):
+            set_password(session, admin, "short", actor="cli")
+        with pytest.raises(ConfigError, match="unknown role"):
+            set_role(session, admin, "king", actor="cli")
+        with pytest.raises(ConfigError, match="last admin"):
+            set_role(session, admin, "steward", actor="cli")
+        assert set_role(session, admin, "admin", actor="cli") is False
+        assert (admin.role, admin.session_generation) == ("admin", 0)
+        assert verify_password(admin.password_hash, "demo")

@@ -21,19 +21,22 @@ SAMPLE_VALUES = {
     "upload_id": 999999,
     "sample_id": 999999,
     "finding_id": 999999,
+    "user_id": 999999,
 }
+# These end the caller's own session (the store's session generation moves on), so they run last.
+ENDS_SESSION = ("account.everywhere", "auth.logout")
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
 def routes(app) -> list[tuple[str, str, str]]:
-    """(endpoint, method, url) for every route of the app; sign-out last, it ends the session."""
+    """(endpoint, method, url) for every route of the app; the sign-outs last: they end it."""
     found = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             url = rule.build({name: SAMPLE_VALUES[name] for name in rule.arguments})[1]
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 found.append((rule.endpoint, method, url))
-    return sorted(found, key=lambda route: (route[0] == "auth.logout", route))
+    return sorted(found, key=lambda route: (route[0] in ENDS_SESSION, route))
 
 
 def call(client, method: str, url: str, token: str | None):
