@@ -15,6 +15,7 @@ from typing import Any
 from sandbox import serve as serving
 from sandbox.registry import SIMULATORS
 from sandbox.state import SandboxState
+from sandbox.world.planted import readme_tables
 
 
 def state_path(data_dir: Path) -> Path:
@@ -123,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     p_fault.add_argument("kind")
     p_fault.add_argument("params", nargs="*", help="e.g. times=3 retry_after=5 path=/api")
     commands.add_parser("clear-faults").add_argument("system", nargs="?")
+    commands.add_parser("planted", help="the README's tables of planted cases (seed 1)")
     args = parser.parse_args(argv)
 
     if args.command == "reset":
@@ -134,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "fault":
         params = dict(_param(p) for p in args.params)
         print(json.dumps(set_fault(args.data_dir, args.system, args.kind, **params)))
+    elif args.command == "planted":
+        print(readme_tables(date.today()))
     else:
         clear_faults(args.data_dir, args.system)
     return 0

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
+from sandbox.carriers.check_digits import dhl_check_digit, fedex_check_digit, ups_check_digit
 from sandbox.carriers.common import Request, health, read_request, reply
 from sandbox.registry import Simulator
 from sandbox.state import SandboxState
-from sandbox.world import dhl_check_digit, fedex_check_digit, ups_check_digit
 
 SYSTEM = "threepl"
 HOSTS = ("api.sandbox-3pl.example",)

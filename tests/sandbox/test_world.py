@@ -5,15 +5,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
-from sandbox.world import (
-    OVERDUE,
-    STORIES,
-    build_world,
-    dhl_check_digit,
-    fedex_check_digit,
-    ups_check_digit,
-)
+from sandbox.carriers.check_digits import dhl_check_digit, fedex_check_digit, ups_check_digit
+from sandbox.world import OVERDUE, STORIES, build_world
 from tests.sandbox.conftest import TODAY
 
 POSTAL = {
@@ -130,3 +125,14 @@ def test_check_digits_agree_with_published_numbers():
     assert ups_check_digit("999AA1012345678") == "4"  # 1Z999AA10123456784, UPS's own example
     assert fedex_check_digit("79479134181") == "8"  # 794791341818 in FedEx's tracking spec
     assert dhl_check_digit("777777777") == "0"
+
+
+def test_the_readme_tables_of_planted_cases_are_the_registries():
+    from sandbox.world.planted import INBOUND, OUTBOUND, readme_tables
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    outbound, inbound = readme_tables(TODAY).split("\n\n")
+    assert outbound in readme and inbound in readme
+    world = build_world(1, TODAY)
+    assert set(world.planted) == set(INBOUND.cases) | set(OUTBOUND.cases)
+    assert all(world.planted[name] for name in world.planted)
