@@ -5,7 +5,9 @@ are already in effect (the same rows uploaded twice) settles without a write; a 
 fields changed since its preview (a later upload touched the same key) is refused rather than
 overwriting what nobody reviewed. Posted changes go into the store's operational copy too, so
 the next preview diffs against them. When every row of an upload is settled, the results
-workbook is written into a copy of the uploaded file.
+workbook is written into a copy of the uploaded file. A simulation a person asked for is judged
+the same way, row by row, and asks the ERP what it would answer without writing anything
+(sync_jobs/simulate_uploads.py).
 """
 
 from __future__ import annotations
