@@ -1,7 +1,8 @@
 """The connector contracts and the registry of connector factories.
 
 A connector reads a window of changed records, upserts a batch keyed by our stable external
-id (a result per record), and checks its connection. Carriers add track and rate.
+id (a result per record), and checks its connection; an ERP connector also simulates an
+upsert. Carriers add track and rate.
 """
 
 from __future__ import annotations
@@ -67,6 +68,17 @@ class Connector(Protocol):
     def read_changed(self, entity: str, since: datetime, until: datetime) -> Iterator[Any]: ...
 
     def upsert(self, entity: str, records: Sequence[Any]) -> list[WriteResult]: ...
+
+
+class SimulatingConnector(Protocol):
+    """An ERP connector that can say what an upsert would answer without writing anything.
+
+    One result per record, as upsert gives (ok, or refused with code and message; `warnings`
+    the system's notes). SAP calls the same BAPI in its test mode; NetSuite, which has none,
+    reads the records the write depends on. A system failure raises TransientError, as a
+    write's does: a simulation never turns an outage into a record's refusal."""
+
+    def simulate(self, entity: str, records: Sequence[Any]) -> list[WriteResult]: ...
 
 
 class Carrier(Protocol):

@@ -5,7 +5,9 @@ are already in effect (the same rows uploaded twice) settles without a write; a 
 fields changed since its preview (a later upload touched the same key) is refused rather than
 overwriting what nobody reviewed. Posted changes go into the store's operational copy too, so
 the next preview diffs against them. When every row of an upload is settled, the results
-workbook is written into a copy of the uploaded file.
+workbook is written into a copy of the uploaded file. A simulation a person asked for is judged
+the same way, row by row, and asks the ERP what it would answer without writing anything
+(sync_jobs/simulate_uploads.py).
 """
 
 from __future__ import annotations
@@ -18,24 +20,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors import get_connector
 from core import records as rec
 from core.audit import record_audit
-from core.errors import RecordRejectedError
+from core.errors import RecordRejectedError, TransientError
 from core.store import session_scope
 from core.store.models import Order, OrderLine, PriceListEntry, ShipTo, Upload, UploadRow, WorkItem
+from sync_jobs import simulate_uploads
 from sync_jobs.base import ItemSpec, Job, RunContext
 from templates_xlsx import get_kind
 from templates_xlsx.check import CheckResult
 from templates_xlsx.kind import CLOSED_STATUSES, CellError, jsonable
 from templates_xlsx.preview import row_version
+from templates_xlsx.simulation import WOULD_POST, WOULD_REFUSE
 from templates_xlsx.validate import header_key
-from templates_xlsx.writeback import write_results
+from templates_xlsx.writeback import blamed_field, sheet_layout, write_results
 
 log = logging.getLogger(__name__)
 ACTOR = "apply_uploads"
@@ -98,6 +100,7 @@ class ApplyUploads(Job):
                 self._finish(session, upload)
             specs += self._retried(session)
             specs += _due(session, _today())
+            specs += simulate_uploads.plan(session, self.settings.data_path)
         return specs
 
     def _retried(self, session: Session) -> list[ItemSpec]:
@@ -117,8 +120,8 @@ class ApplyUploads(Job):
         )
         for item in waiting:
             payload = item.payload or {}
-            if payload.get("effective") or "row_id" not in payload:
-                continue  # a scheduled price's posting retries as it is
+            if payload.get("effective") or payload.get("simulate") or "row_id" not in payload:
+                continue  # a scheduled price's posting retries as it is; a simulation writes none
             row = session.get(UploadRow, payload["row_id"])
             upload = session.get(Upload, payload.get("upload_id"))
             if row is None or upload is None or row.status != "rejected":
@@ -167,6 +170,8 @@ class ApplyUploads(Job):
     # --- carrying out -----------------------------------------------------------------
 
     def perform(self, ctx: RunContext, business_key: str, payload: Any) -> str | None:
+        if payload.get("simulate"):
+            return self._simulate(payload)
         if payload.get("effective"):
             return self._post_scheduled(payload)
         try:
@@ -199,6 +204,8 @@ class ApplyUploads(Job):
 
     def confirm(self, ctx: RunContext, business_key: str, payload: Any) -> bool:
         """After a crash mid-item: if the ERP already holds the change, book it, don't resend."""
+        if payload.get("simulate"):
+            return False  # a simulation wrote nothing: it is simply run again
         scheduled = bool(payload.get("effective"))
         with session_scope(self.url) as session:
             upload, row = _load(session, payload)
@@ -212,6 +219,51 @@ class ApplyUploads(Job):
             return False
         (self._record_scheduled if scheduled else self._record_posted)(payload, [])
         return True
+
+    # --- simulating before posting ---------------------------------------------------
+
+    def _simulate(self, payload: dict) -> None:
+        """A row of a requested simulation: what posting it now would meet, nothing written.
+        A system failure (TransientError) propagates: the row waits for the next run."""
+        judged = self._judge(payload)
+        if judged is not None:
+            simulate_uploads.record(self.url, self.settings.data_path, payload, *judged)
+
+    def _judge(self, payload: dict) -> tuple[str, str] | None:
+        """(outcome, message) for the row; None when its request was superseded."""
+        with session_scope(self.url) as session:
+            upload, row = _load(session, payload)
+            if not simulate_uploads.asked(upload, row, payload):
+                return None
+            try:
+                change = self._change(session, upload, row)
+            except RecordRejectedError as exc:
+                return WOULD_REFUSE, exc.message
+            if in_effect(row.payload, change.current):
+                return WOULD_POST, "Already in effect; nothing would be sent."
+            conflict = _conflict(upload.kind, row, change.current)
+            key = row.business_key
+        if conflict is not None:
+            return WOULD_REFUSE, conflict
+        try:
+            records = self._kept_lines(change.removes) if change.removes else change.records
+        except RecordRejectedError as exc:
+            return WOULD_REFUSE, exc.message
+        results = self.connector.simulate(change.entity, records) if records else []
+        return self._simulated(key, results)
+
+    def _simulated(self, key: str, results: list[Any]) -> tuple[str, str]:
+        erp = self.settings.erp
+        passing = next((r for r in results if r.transient), None)
+        if passing is not None:
+            raise TransientError(
+                passing.message, system=erp, key=key, error_class=passing.error_class
+            )
+        failed = [r for r in results if not r.ok]
+        if failed:
+            return WOULD_REFUSE, f"{erp} would refuse: " + "; ".join(r.message for r in failed)
+        warnings = "; ".join(w for r in results for w in r.warnings)
+        return WOULD_POST, f"Would post to {erp}" + (f" ({warnings})" if warnings else "")
 
     # --- prices that take effect on a later day ---------------------------------------
 
@@ -895,7 +947,7 @@ def write_upload_results(upload: Upload, rows: list[UploadRow], out: Path) -> Pa
     meta = upload.errors or {}
     source = Path(upload.stored_path or "")
     sheet = meta.get("sheet") or upload.kind
-    letters, filled = _sheet_layout(source, sheet)
+    letters, filled = sheet_layout(source, sheet)
     kind = get_kind(upload.kind)
     headers = {name: field.header for name, field in kind.fields}
     outcomes = {n: ("unchanged", "Matches current data; nothing to post.") for n in filled}
@@ -903,7 +955,7 @@ def write_upload_results(upload: Upload, rows: list[UploadRow], out: Path) -> Pa
     for row in rows:
         outcomes[row.row_number] = (OUTCOME.get(row.status, row.status), row.message or "")
         if row.status == "rejected":
-            name = _blamed_field(row.payload, headers, letters)
+            name = blamed_field(row.payload, headers, letters)
             header = headers.get(name, "")
             errors.append(
                 CellError(row.row_number, name, header, letters.get(header_key(header), "A"),
@@ -914,29 +966,3 @@ def write_upload_results(upload: Upload, rows: list[UploadRow], out: Path) -> Pa
     posted = sum(1 for r in rows if r.status == "done")
     result.message = f"{posted} row(s) posted, {len(errors)} refused by the ERP."
     return write_results(source, result, out, outcomes)
-
-
-def _sheet_layout(source: Path, sheet: str) -> tuple[dict[str, str], list[int]]:
-    """Column letters by header, and the numbers of the rows that hold anything."""
-    book = load_workbook(source, read_only=True)
-    try:
-        data = book[sheet]
-        header = next(data.iter_rows(max_row=1, values_only=True), ())
-        letters = {
-            header_key(value): get_column_letter(n)
-            for n, value in enumerate(header, start=1)
-            if value is not None
-        }
-        filled = [
-            number
-            for number, values in enumerate(data.iter_rows(min_row=2, values_only=True), start=2)
-            if any(v not in (None, "") for v in values[: len(header)])
-        ]
-    finally:
-        book.close()
-    return letters, filled
-
-
-def _blamed_field(payload: dict, headers: dict[str, str], letters: dict[str, str]) -> str:
-    names = [*payload.get("set", {}), "action", *(payload.get("key") or {})]
-    return next((n for n in names if n in headers and header_key(headers[n]) in letters), names[-1])

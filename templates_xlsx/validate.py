@@ -21,8 +21,9 @@ from templates_xlsx.kind import CellError, SheetKind, Table, rule_fails
 from templates_xlsx.parse import ParsedSheet
 from templates_xlsx.safety import SheetFacts
 
-# Columns our results workbook adds; a corrected results workbook can be uploaded again.
-RESULT_COLUMNS = ("status", "message")
+# Columns our results and simulation workbooks add; such a workbook, corrected, can be uploaded
+# again.
+RESULT_COLUMNS = ("status", "message", "simulation", "simulation message")
 # Codes that marshmallow cannot see, because the parser hands back no value for the cell.
 LOCAL_CODES = {
     "formula_no_value": "The formula has no saved value; open the workbook in Excel and save "

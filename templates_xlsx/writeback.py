@@ -44,6 +44,8 @@ ERRORS_SHEET = "Errors"
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 OK_FILL = PatternFill("solid", fgColor="C6EFCE")
 AUTHOR = "Orderbridge"
+# The columns a results workbook adds to the data sheet (validate.RESULT_COLUMNS ignores them).
+RESULT_HEADERS = ("Status", "Message")
 DROPPED = ("xl/charts/", "xl/drawings/", "xl/media/", "xl/pivotTables/")
 
 
@@ -61,10 +63,12 @@ def write_results(
     result: CheckResult,
     out: Path,
     outcomes: dict[int, tuple[str, str]] | None = None,
+    columns: tuple[str, str] = RESULT_HEADERS,
 ) -> Path:
     """Write OUT from SOURCE and the check; `outcomes` (Excel row -> status, message) lets the
-    posting job report per-row results later, otherwise rows are ok or error. openpyxl runs
-    in a limited child process; raises ResultsWriteError when it runs past the limits."""
+    posting job report per-row results later, otherwise rows are ok or error; `columns` names
+    the two columns they go in. openpyxl runs in a limited child process; raises
+    ResultsWriteError when it runs past the limits."""
     if result.sheet is None or result.status == "refused":
         raise ValueError("a refused workbook has no results to write back")
     fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
@@ -75,6 +79,7 @@ def write_results(
         "out": str(out),
         "result": fields,
         "outcomes": [[row, *outcome] for row, outcome in (outcomes or {}).items()],
+        "columns": list(columns),
     }
     limits = [str(WRITE_TIMEOUT_SECONDS), str(WRITE_MEMORY_MB), str(WRITE_MAX_BYTES)]
     try:
@@ -129,6 +134,7 @@ def write_results_here(
     result: CheckResult,
     out: Path,
     outcomes: dict[int, tuple[str, str]] | None = None,
+    columns: tuple[str, str] = RESULT_HEADERS,
 ) -> Path:
     """write_results in this process (what the write-back child runs)."""
     if result.sheet is None or result.status == "refused":
@@ -138,7 +144,7 @@ def write_results_here(
     by_row: dict[int, list[CellError]] = {}
     for error in result.errors:
         by_row.setdefault(error.row, []).append(error)
-    status_col, message_col = _result_columns(sheet)
+    status_col, message_col = _result_columns(sheet, columns)
     for row in range(2, sheet.max_row + 1):
         errors = by_row.get(row, [])
         status, message = (outcomes or {}).get(row, _row_outcome(errors))
@@ -155,13 +161,13 @@ def write_results_here(
     return out
 
 
-def _result_columns(sheet: Any) -> tuple[int, int]:
-    """Reuse Status and Message columns of an earlier results workbook, else add them."""
+def _result_columns(sheet: Any, names: tuple[str, str]) -> tuple[int, int]:
+    """Reuse the two columns of an earlier results workbook, else add them."""
     headers = {header_key(c.value): c.column for c in sheet[1] if c.value is not None}
     last = max([c.column for c in sheet[1] if c.value is not None] or [0])
-    status = headers.get("status") or last + 1
-    message = headers.get("message") or max(status, last) + 1
-    for column, text in ((status, "Status"), (message, "Message")):
+    status = headers.get(header_key(names[0])) or last + 1
+    message = headers.get(header_key(names[1])) or max(status, last) + 1
+    for column, text in ((status, names[0]), (message, names[1])):
         cell = sheet.cell(row=1, column=column, value=text)
         cell.font = Font(bold=True)
     sheet.column_dimensions[get_column_letter(message)].width = 60
@@ -211,3 +217,30 @@ def _errors_sheet(workbook: Any, result: CheckResult, dropped: bool) -> None:
 def _had_drawings(source: Path) -> bool:
     with zipfile.ZipFile(source) as archive:
         return any(name.startswith(DROPPED) for name in archive.namelist())
+
+
+def sheet_layout(source: Path, sheet: str) -> tuple[dict[str, str], list[int]]:
+    """Column letters by header, and the numbers of the rows that hold anything."""
+    book = load_workbook(source, read_only=True)
+    try:
+        data = book[sheet]
+        header = next(data.iter_rows(max_row=1, values_only=True), ())
+        letters = {
+            header_key(value): get_column_letter(n)
+            for n, value in enumerate(header, start=1)
+            if value is not None
+        }
+        filled = [
+            number
+            for number, values in enumerate(data.iter_rows(min_row=2, values_only=True), start=2)
+            if any(v not in (None, "") for v in values[: len(header)])
+        ]
+    finally:
+        book.close()
+    return letters, filled
+
+
+def blamed_field(payload: dict, headers: dict[str, str], letters: dict[str, str]) -> str:
+    """The field a refused row's mark goes on: the first it sets that the sheet has."""
+    names = [*payload.get("set", {}), "action", *(payload.get("key") or {})]
+    return next((n for n in names if n in headers and header_key(headers[n]) in letters), names[-1])

@@ -28,7 +28,8 @@ def write(job: dict[str, Any]) -> None:
     errors = [CellError(**error) for error in fields.pop("errors")]
     result = CheckResult(**fields, errors=errors)
     outcomes = {row: (status, message) for row, status, message in job["outcomes"] or []}
-    write_results_here(Path(job["source"]), result, Path(job["out"]), outcomes or None)
+    columns = tuple(job.get("columns") or ("Status", "Message"))
+    write_results_here(Path(job["source"]), result, Path(job["out"]), outcomes or None, columns)
 
 
 def out_of_room(exc: BaseException | None) -> bool:

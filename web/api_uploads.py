@@ -20,7 +20,14 @@ from web import upload_actions as actions
 from web import upload_store as store
 from web.queues import ActionRefusedError
 from web.store import db, settings
-from web.uploads import current_filters, current_name, person, results_file, workbook
+from web.uploads import (
+    current_filters,
+    current_name,
+    person,
+    results_file,
+    simulation_file,
+    workbook,
+)
 
 bp = Blueprint("api_uploads", __name__, url_prefix="/api/uploads")
 
@@ -57,6 +64,27 @@ def row_json(row: store.RowView) -> dict[str, Any]:
     }
 
 
+def simulation_json(upload: Upload, view: store.UploadView) -> dict[str, Any]:
+    """The latest simulation: its state (none / void / queued / running / done) and per row
+    would_post or would_refuse with why."""
+    found = view.simulation or {}
+    state = found.get("state") or ("void" if view.simulation_void else "none")
+    return {
+        "state": state,
+        "requested_by": found.get("requested_by"),
+        "requested_at": found.get("requested_at"),
+        "finished_at": found.get("finished_at"),
+        "counts": found.get("counts"),
+        "rows": [
+            {"row": r.row, "key": r.key, **(r.simulation or {"outcome": None, "message": ""})}
+            for r in view.rows
+        ],
+        "workbook_url": url_for("api_uploads.simulation_workbook", upload_id=upload.id)
+        if found.get("workbook")
+        else None,
+    }
+
+
 def upload_json(session: Session, upload: Upload) -> dict[str, Any]:
     """An upload as its page shows it: status, counts, progress, check errors and the diff."""
     view = store.upload_view(session, upload)
@@ -75,6 +103,7 @@ def upload_json(session: Session, upload: Upload) -> dict[str, Any]:
         "progress": {"rows": dict(view.progress), "settled_percent": view.settled_share},
         "errors": view.errors,
         "changes": [row_json(row) for row in view.rows],
+        "simulation": simulation_json(upload, view),
         "results_url": url_for("api_uploads.results", upload_id=upload.id)
         if upload.result_path
         else None,
@@ -155,6 +184,37 @@ def _act(upload_id: int, action, status: int = 200):
 @bp.post("/<int:upload_id>/submit")
 def submit(upload_id: int):
     return _act(upload_id, lambda s, u: (actions.submit(s, u, person()), u))
+
+
+@bp.post("/<int:upload_id>/simulate")
+def simulate(upload_id: int):
+    """202: the simulation is queued for apply_uploads; GET .../simulation follows it."""
+    try:
+        with db() as session:
+            found = actions.find(session, upload_id, current_user.role)
+            message = actions.simulate(session, found, person())
+            session.flush()
+            body = {**simulation_json(found, store.upload_view(session, found)), "message": message}
+    except ActionRefusedError as refused:
+        _refused(refused)
+    location = url_for("api_uploads.simulation", upload_id=upload_id)
+    return jsonify(body), 202, {"Location": location}
+
+
+@bp.get("/<int:upload_id>/simulation")
+def simulation(upload_id: int):
+    with db() as session:
+        found = _find(session, upload_id)
+        return jsonify(simulation_json(found, store.upload_view(session, found)))
+
+
+@bp.get("/<int:upload_id>/simulation.xlsx")
+def simulation_workbook(upload_id: int):
+    with db() as session:
+        found = _find(session, upload_id)
+        path = store.simulation_workbook(found, store.rows_of(session, found))
+        filename = found.filename
+    return simulation_file(path, filename)
 
 
 @bp.post("/<int:upload_id>/approve")

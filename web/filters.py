@@ -10,7 +10,10 @@ from werkzeug.routing import BuildError
 from web.store import utcnow
 
 
-def when(value: datetime | None) -> str:
+def when(value: datetime | str | None) -> str:
+    """A time as the pages show it; ISO text (kept in JSON columns) is read first."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if value else None
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
 
 

@@ -1,5 +1,6 @@
 """What a person does with uploads, for the pages and the JSON API alike: receive and check a
-workbook, submit, approve, reject or withdraw, revert, export the current data. Each returns
+workbook, simulate against the ERP, submit, approve, reject or withdraw, revert, export the
+current data. Each returns
 what happened or raises ActionRefusedError saying why (with the HTTP status the API answers);
 the pages flash that sentence, the API returns it as JSON. Every change is audited.
 
@@ -9,6 +10,7 @@ Nothing here talks to an ERP: approved rows wait in the store for the apply_uplo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import record_audit
 from core.store.models import Upload
-from templates_xlsx import get_kind
+from templates_xlsx import get_kind, simulation
 from templates_xlsx.kind import SheetKind
 from templates_xlsx.preview import ApprovalError, approve, preview, record_revert, record_upload
 from templates_xlsx.writeback import write_results
@@ -145,6 +147,13 @@ def _refuse(found: Upload, verb: str, why: str, status: int = 409) -> NoReturn:
 
 
 def _approve(session: Session, found: Upload, who: Person, verb: str) -> None:
+    refused = simulation.refused_rows(found, store.rows_of(session, found))
+    if refused:
+        _refuse(
+            found, verb,
+            f"the simulation found the ERP would refuse row(s) {', '.join(map(str, refused))}; "
+            "fix them in the ERP and simulate again, or upload a corrected workbook",
+        )  # fmt: skip
     try:
         approve(session, found, who.username)
     except ApprovalError as exc:
@@ -160,6 +169,20 @@ def submit(session: Session, found: Upload, who: Person) -> str:
         _refuse(found, "submitted", f"only its uploader, {found.uploaded_by}, submits it", 403)
     _approve(session, found, who, "submitted")
     return f"Upload {found.id} submitted; its rows are being posted."
+
+
+def simulate(session: Session, found: Upload, who: Person) -> str:
+    """Ask apply_uploads to check a waiting upload's rows against the ERP, writing nothing
+    there; a new simulation replaces the last one."""
+    if found.kind not in store.kinds_for(who.role):
+        _refuse(found, "simulated", f"a {store.OWNERS[found.kind]} simulates it", 403)
+    if found.status not in store.WAITING:
+        _refuse(found, "simulated", f"it is {found.status.replace('_', ' ')}, not waiting")
+    rows = store.rows_of(session, found)
+    simulation.request(found, rows, who.username, datetime.now(timezone.utc))
+    job_store.request_run(session, APPLY_JOB, who.username)
+    record_audit(session, who.username, "upload.simulate", found.kind, str(found.id))
+    return f"Upload {found.id} is being simulated against the ERP; nothing is posted."
 
 
 def approve_upload(session: Session, found: Upload, who: Person) -> str:

@@ -1,6 +1,6 @@
 """What the Uploads pages read and write in the store and the data folder: who may upload and
 approve which kind, the stored workbook files, the uploads a role sees, and a recorded upload's
-diff and progress, all read from its rows."""
+diff, simulation and progress, all read from its rows."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.store.models import Upload, UploadRow
-from templates_xlsx import get_kind
+from templates_xlsx import get_kind, simulation
 
 # Who uploads each kind, and who approves it where the kind's rule asks for a second person.
 OWNERS = {"price_list": "steward", "ship_tos": "steward", "order_changes": "coordinator"}
@@ -90,6 +90,11 @@ class RowView:
     status: str
     message: str
     new: bool
+    simulation: dict | None = None  # the standing simulation's outcome and message
+
+    @property
+    def simulated(self) -> str:
+        return simulation.label(self.simulation)
 
 
 @dataclass
@@ -98,6 +103,16 @@ class UploadView:
     rows: list[RowView] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     progress: dict[str, int] = field(default_factory=dict)
+    simulation: dict | None = None  # the latest simulation, if it still stands
+    simulation_void: bool = False  # simulated, and the rows changed since
+
+    @property
+    def simulation_refused(self) -> list[int]:
+        return [r.row for r in self.rows if (r.simulation or {}).get("outcome") == "would_refuse"]
+
+    @property
+    def simulating(self) -> bool:
+        return (self.simulation or {}).get("state") in simulation.OPEN_STATES
 
     @property
     def counts(self) -> dict[str, int]:
@@ -124,9 +139,9 @@ def upload_view(session: Session, upload: Upload) -> UploadView:
     view = UploadView(
         upload, errors=list(((upload.errors or {}).get("check") or {}).get("errors", []))
     )
-    rows = session.scalars(
-        select(UploadRow).where(UploadRow.upload_id == upload.id).order_by(UploadRow.row_number)
-    )
+    rows = rows_of(session, upload)
+    view.simulation = simulation.current(upload, rows)
+    view.simulation_void = simulation.void(upload, rows)
     for row in rows:
         before = row.before or {}
         changes = (row.payload or {}).get("set", {})
@@ -137,10 +152,22 @@ def upload_view(session: Session, upload: Upload) -> UploadView:
             fields = [("(entry)", "present", "removed")]
         view.rows.append(
             RowView(row.row_number, row.business_key, fields, row.status, row.message or "",
-                    row.before is None)
+                    row.before is None, row.simulation if view.simulation else None)
         )  # fmt: skip
         view.progress[row.status] = view.progress.get(row.status, 0) + 1
     return view
+
+
+def rows_of(session: Session, upload: Upload) -> list[UploadRow]:
+    query = select(UploadRow).where(UploadRow.upload_id == upload.id)
+    return list(session.scalars(query.order_by(UploadRow.row_number)))
+
+
+def simulation_workbook(upload: Upload, rows: list[UploadRow]) -> str | None:
+    """The standing simulation's marked-up workbook, once it is written."""
+    found = simulation.current(upload, rows) or {}
+    path = found.get("workbook") if found.get("state") == "done" else None
+    return path if path and Path(path).exists() else None
 
 
 def awaiting(upload: Upload) -> str | None:

@@ -2,6 +2,9 @@
 its errors and field-level diff, submit, a second person's approval, progress while the
 apply_uploads job posts the rows, the results workbook, and revert.
 
+A waiting upload can be simulated against the ERP first: the apply_uploads job checks each row
+there without writing, and the preview shows what each row would meet.
+
 The rules live in web/upload_actions.py, shared with the JSON API; these routes flash what
 happened or why not. Nothing here talks to an ERP: approved rows wait in the store for the job.
 """
@@ -142,7 +145,7 @@ def detail(upload_id: int):
         owner=store.OWNERS.get(view.upload.kind),
         reverted_by=reverted_by,
         awaiting=store.awaiting(view.upload),
-        running=view.upload.status in store.RUNNING,
+        running=view.upload.status in store.RUNNING or view.simulating,
         viewer_kinds=store.kinds_for(current_user.role),
     )
 
@@ -163,6 +166,27 @@ def _act(upload_id: int, action):
 @bp.post("/<int:upload_id>/submit")
 def submit(upload_id: int):
     return _act(upload_id, lambda s, u: (actions.submit(s, u, person()), u.id))
+
+
+@bp.post("/<int:upload_id>/simulate")
+def simulate(upload_id: int):
+    return _act(upload_id, lambda s, u: (actions.simulate(s, u, person()), u.id))
+
+
+def simulation_file(path: str | None, filename: str):
+    if not path:
+        abort(404, "This upload has no simulation workbook; simulate it first.")
+    name = f"{Path(filename).stem}-simulation.xlsx"
+    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@bp.get("/<int:upload_id>/simulation.xlsx")
+def simulation_workbook(upload_id: int):
+    with db() as session:
+        found = _upload(session, upload_id)
+        path = store.simulation_workbook(found, store.rows_of(session, found))
+        filename = found.filename
+    return simulation_file(path, filename)
 
 
 @bp.post("/<int:upload_id>/approve")

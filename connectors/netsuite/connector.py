@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import CheckResult, WriteResult, window_end
-from connectors.netsuite import records, wsdl
+from connectors.netsuite import records, simulate, wsdl
 from connectors.netsuite.auth import Credentials, realm
 from connectors.netsuite.client import NetSuiteClient
 from connectors.netsuite.faults import SYSTEM, ReplyError, record_rejection
@@ -367,6 +367,12 @@ class NetSuiteConnector:
             return records.build_order(order, entry)
 
         return build
+
+    def simulate(self, entity: str, items: Sequence[Any]) -> list[WriteResult]:
+        """What upsert would answer, read from the records NetSuite holds (connectors/netsuite/
+        simulate.py); nothing is written."""
+        reader = simulate.Reader(lambda refs: self._retrying(lambda: self.client.get_list(refs)))
+        return simulate.simulate(reader, entity, items)
 
     def upsert(self, entity: str, items: Sequence[Any]) -> list[WriteResult]:
         results: list[WriteResult] = []

@@ -186,6 +186,14 @@ class SapConnector:
 
     def upsert(self, entity: str, items: Sequence[Any]) -> list[WriteResult]:
         """Create or change sales orders keyed by external id; one result per record."""
+        return self._send(entity, items, self.test_run)
+
+    def simulate(self, entity: str, items: Sequence[Any]) -> list[WriteResult]:
+        """What upsert would answer, nothing posted: the same BAPIs in their test mode
+        (TESTRUN on create, SIMULATION on change), SAP's own checks read from RETURN."""
+        return self._send(entity, items, True)
+
+    def _send(self, entity: str, items: Sequence[Any], test_run: bool) -> list[WriteResult]:
         if _entity(entity) != "order":
             raise ConfigError(
                 f"SAP writes only sales orders, not {entity!r}",
@@ -194,9 +202,11 @@ class SapConnector:
             )
         keys = [order.external_id for order in items if order.external_id]
         current = {o.external_id: o for o in self.read("order", keys) if o.external_id}
-        return [self._write(order, current.get(order.external_id or "")) for order in items]
+        return [
+            self._write(order, current.get(order.external_id or ""), test_run) for order in items
+        ]
 
-    def _write(self, order: Order, current: Order | None) -> WriteResult:
+    def _write(self, order: Order, current: Order | None, test_run: bool) -> WriteResult:
         key = order.external_id or ""
         if not key:
             return WriteResult(key, False, message="the order has no external id", code="missing")
@@ -205,35 +215,37 @@ class SapConnector:
         # repeat safe).
         try:
             if current is None:
-                return self._create(order)
-            return self._change(order, current)
+                return self._create(order, test_run)
+            return self._change(order, current, test_run)
         except records.FieldTooLongError as exc:
             return WriteResult(key, False, code="too_long", message=str(exc))
         except RecordRejectedError as exc:
             return WriteResult(key, False, code=exc.code, message=exc.message)
 
-    def _create(self, order: Order) -> WriteResult:
-        params = records.build_order_create(order, self.defaults, test_run=self.test_run)
-        if self.test_run:
+    def _create(self, order: Order, test_run: bool) -> WriteResult:
+        params = records.build_order_create(order, self.defaults, test_run=test_run)
+        if test_run:
             # A test run posts nothing, so it must not claim the UUID of the real create.
             params.pop("MessageHeader")
         result = self._call(
             "BAPI_SALESORDER_CREATEFROMDAT2", record_key=order.external_id, **params
         )
         number = records.text(result.get("SALESDOCUMENT"))
-        return self._result(order.external_id or "", result, number, created=True)
+        return self._result(order.external_id or "", result, number, True, test_run)
 
-    def _change(self, order: Order, current: Order) -> WriteResult:
-        params = records.build_order_change(order, current, self.defaults, test_run=self.test_run)
+    def _change(self, order: Order, current: Order, test_run: bool) -> WriteResult:
+        params = records.build_order_change(order, current, self.defaults, test_run=test_run)
         key = order.external_id or ""
         if params is None:
             return WriteResult(key, True, their_id=current.number, message="unchanged")
-        if self.test_run:
+        if test_run:
             params.pop("MessageHeader")
         result = self._call("BAPI_SALESORDER_CHANGE", record_key=key, **params)
-        return self._result(key, result, current.number, created=False)
+        return self._result(key, result, current.number, False, test_run)
 
-    def _result(self, key: str, result: dict, number: str, *, created: bool) -> WriteResult:
+    def _result(
+        self, key: str, result: dict, number: str, created: bool, test_run: bool
+    ) -> WriteResult:
         messages = records.parse_return(records.rows(result.get("RETURN")))
         if messages.failed:
             return WriteResult(
@@ -243,7 +255,7 @@ class SapConnector:
                 message="; ".join(messages.errors),
                 warnings=messages.warnings,
             )
-        if self.test_run:
+        if test_run:
             verb = "created" if created else "changed"
             message = f"test run: would be {verb}, nothing posted"
             return WriteResult(

@@ -301,6 +301,8 @@ class Upload(Base):
     errors: Mapped[Any] = mapped_column(JsonText, nullable=True)
     stored_path: Mapped[str | None] = mapped_column(String(500))
     result_path: Mapped[str | None] = mapped_column(String(500))
+    # The latest "simulate against the ERP": state, requested_by/at, finished_at, counts.
+    simulation: Mapped[Any] = mapped_column(JsonText, nullable=True)
 
 
 class UploadRow(Base):
@@ -315,6 +317,8 @@ class UploadRow(Base):
     # Indexed: apply_uploads looks for scheduled prices on every run.
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     message: Mapped[str | None] = mapped_column(Text)
+    # What the latest simulation found: outcome (would_post / would_refuse) and message.
+    simulation: Mapped[Any] = mapped_column(JsonText, nullable=True)
 
 
 # --- the operational copy ---------------------------------------------------------------

@@ -64,6 +64,8 @@ REF_TYPES = {
     "saleUnit": "unitsType",
     "stockUnit": "unitsType",
 }
+# Setup records getList answers (their name only), as NetSuite reads them by externalId.
+SETUP_READS = {"currency": "Currency", "priceLevel": "PriceLevel"}
 _PATH_WSDL = re.compile(r"^/wsdl/v(\d{1,4}_\d)_0/netsuite\.wsdl$")
 _PATH_XSD = re.compile(r"^/xsd/([A-Za-z]+)/v(\d{1,4}_\d)_0/([A-Za-z]+)\.xsd$")
 _PATH_SOAP = re.compile(r"^/services/NetSuitePort_(\d{1,4}_\d)$")
@@ -547,9 +549,8 @@ class NetSuiteApp:
         for ref in refs:
             rtype = ref.get("type", "")
             key = ref.get("internalId") or ref.get("externalId") or ""
-            found = (
-                self.state.get_record(SYSTEM, rtype, key) if rtype in nodes.RECORD_TYPES else None
-            )
+            known = rtype in nodes.RECORD_TYPES or rtype in SETUP_READS
+            found = self.state.get_record(SYSTEM, rtype, key) if known else None
             read = b.el("platformMsgs", "readResponse")
             if found is None:
                 read.append(
@@ -557,6 +558,9 @@ class NetSuiteApp:
                         False, [("RCRD_DSNT_EXIST", f"That record does not exist. {rtype} {key}")]
                     )
                 )
+            elif rtype in SETUP_READS:
+                read.append(b.status(True))
+                read.append(_setup_record(b, found, SETUP_READS[rtype]))
             else:
                 read.append(b.status(True))
                 read.append(self._render_record(b, found, rtype, b.el("platformMsgs", "record")))
@@ -733,6 +737,19 @@ class NetSuiteApp:
             result.append(rows)
         response.append(result)
         return response
+
+
+def _setup_record(b: Builder, found: dict, type_name: str) -> etree._Element:
+    """A setup record (currency, price level) as getList returns it: its name, active."""
+    acct = schema.namespace("listAcct", b.version)
+    tag = b.el("platformMsgs", "record").tag
+    element = etree.Element(tag, nsmap={"listAcct": acct, "xsi": XSI})
+    element.set(f"{{{XSI}}}type", f"listAcct:{type_name}")
+    element.set("internalId", found["internal_id"])
+    element.set("externalId", found.get("external_id") or "")
+    etree.SubElement(element, f"{{{acct}}}name").text = ref_name("", found)
+    etree.SubElement(element, f"{{{acct}}}isInactive").text = "false"
+    return element
 
 
 def _merge(old: nodes.Node | None, new: nodes.Node, type_name: str) -> nodes.Node:

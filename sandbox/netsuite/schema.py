@@ -627,6 +627,8 @@ def _records() -> dict[str, list]:
             ),
             Complex("PriceList", (E("price", "listAcct:Price", 0, None),)),
             Complex("Price", _opt(("value", D), ("quantity", D))),
+            Complex("Currency", _opt(("name", S), ("isInactive", B)), **base),
+            Complex("PriceLevel", _opt(("name", S), ("isInactive", B)), **base),
         ],
     }
 
