@@ -4,7 +4,7 @@ An upload can be simulated against the ERP before it is submitted: the upload ke
 latest request (state, who, when, counts) and each row what the ERP would answer.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-08 10:00:00.000000
 """
 
@@ -15,7 +15,7 @@ import core.store.types
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
