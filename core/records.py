@@ -7,6 +7,7 @@ stable external id (the idempotency key we write under). Connectors never map to
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -145,6 +146,18 @@ class Order(Record):
     terms: str = ""
     on_hold: bool = False
     lines: list[OrderLine] = field(default_factory=list)
+
+
+def orders_by_key(orders: Iterable[Order], keys: Iterable[str]) -> dict[str, Order]:
+    """Each asked key to the order that answers to it: by our external id, else by the ERP's
+    document number. An ERP may find an order by either (SAP's KEYS match VBELN or BSTNK), so
+    an order whose document number is the key asked, and whose purchase order number is the
+    customer's own, is still that order, never a missing one to create again."""
+    orders = list(orders)
+    by_id = {o.external_id: o for o in orders if o.external_id}
+    by_number = {o.number: o for o in orders if o.number}
+    found = {key: by_id.get(key) or by_number.get(key) for key in keys}
+    return {key: order for key, order in found.items() if order is not None}
 
 
 @dataclass

@@ -903,8 +903,8 @@ def _readable(read: Callable[[], Any]) -> Any:
 def read_back(connector: Any, entity: str, records: list[Any]) -> dict[str, Any] | None:
     """The ERP's current records for these, by external id; None when it cannot tell."""
     if entity == "order" and hasattr(connector, "read"):  # orders read by our external id
-        found = connector.read(entity, [_external_id(r) for r in records])
-        return {r.external_id: r for r in found}
+        keys = [_external_id(r) for r in records]
+        return rec.orders_by_key(connector.read(entity, keys), keys)
     client = getattr(connector, "client", None)
     if client is None or not hasattr(client, "get_list"):
         return None

@@ -19,7 +19,7 @@ from connectors.base import CheckResult, WriteResult, window_end
 from connectors.sap import records
 from connectors.sap.client import SYSTEM, SapClient
 from core.errors import ConfigError, OrderbridgeError, RecordRejectedError
-from core.records import Order
+from core.records import Order, orders_by_key
 from core.retry import CircuitBreaker, RetryPolicy, breaker_for, call_with_retry
 
 log = logging.getLogger(__name__)
@@ -201,7 +201,7 @@ class SapConnector:
                 hint="master data is maintained in SAP itself",
             )
         keys = [order.external_id for order in items if order.external_id]
-        current = {o.external_id: o for o in self.read("order", keys) if o.external_id}
+        current = orders_by_key(self.read("order", keys), keys)
         return [
             self._write(order, current.get(order.external_id or ""), test_run) for order in items
         ]

@@ -26,6 +26,7 @@ from tests.sync_jobs.erp_world import (
     run,
     submit,
 )
+from tests.sync_jobs.flows import make_flows
 
 CUSTOMER = "C00311"  # open orders 00000704, 00000708 and 00000717, nothing shipped yet
 
@@ -164,3 +165,45 @@ def test_a_ship_to_change_reaches_netsuite_as_the_customers_address_book_entry(
     with session_scope(settings.database_url) as session:
         order = session.scalars(select(Order).where(Order.number == "00000706")).one()
         assert order.ship_to_code == "C00904-02"
+
+
+@pytest.fixture
+def sap(make_settings):
+    for flows in make_flows(make_settings, erp="sap"):
+        assert flows.run("pull_master_data").status == "completed"
+        assert flows.run("sync_orders").status == "completed"
+        yield flows
+
+
+def test_an_order_change_reaches_the_sap_order_it_names_and_creates_none(sap, tmp_path):
+    """SAP keys our order by its document number and the customer's purchase order number
+    apart (VBELN 00000662, BSTNK PO-41533): the change is posted to that order, not as a new one."""
+    settings, state = sap.settings, sap.state
+    with session_scope(settings.database_url) as session:
+        order = session.scalars(
+            select(Order)
+            .where(Order.erp_number.is_not(None), Order.status == "open")
+            .order_by(Order.number)
+        ).first()
+        number, customer = order.number, order.customer_number
+        line = session.scalars(
+            select(OrderLine)
+            .where(OrderLine.order_number == number, OrderLine.status == "open")
+            .order_by(OrderLine.line_no)
+        ).first()
+        line_no, quantity = line.line_no, int(line.quantity)
+    held = state.get_record("sap", "sales_order", number)
+    assert held["header"]["BSTNK"] not in ("", number)  # the customer's own PO number
+    orders_before = state.count_records("sap", "sales_order")
+
+    path = tmp_path / "changes.xlsx"
+    export_workbook(settings, "order_changes", path, customer=customer)
+    edit(path, {(number, line_no): {"Quantity": quantity + 1}})
+    upload_id = submit(settings, "order_changes", path, actor="coordinator")
+    assert run(settings).status == "completed"
+
+    assert outcomes(settings, upload_id)[f"{number}/{line_no}"][0] == "done"
+    assert state.count_records("sap", "sales_order") == orders_before
+    items = state.get_record("sap", "sales_order", number)["items"]
+    (item,) = [i for i in items if int(i["POSNR"]) == line_no * 10]
+    assert Decimal(item["KWMENG"]) == quantity + 1
