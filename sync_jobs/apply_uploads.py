@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +26,14 @@ from core import records as rec
 from core.audit import record_audit
 from core.errors import RecordRejectedError, TransientError
 from core.store import session_scope
-from core.store.models import Order, OrderLine, PriceListEntry, ShipTo, Upload, UploadRow, WorkItem
+from core.store.models import Upload, UploadRow, WorkItem
 from sync_jobs import simulate_uploads
 from sync_jobs.base import ItemSpec, Job, RunContext
-from templates_xlsx import get_kind
+from templates_xlsx import get_kind, posted_kinds
 from templates_xlsx.check import CheckResult
-from templates_xlsx.kind import CLOSED_STATUSES, CellError, jsonable
+from templates_xlsx.kind import CellError, Change, SheetKind
+from templates_xlsx.posting import conflict as conflict_of
+from templates_xlsx.posting import in_effect, posted_message, rebase, same_key
 from templates_xlsx.preview import row_version
 from templates_xlsx.simulation import WOULD_POST, WOULD_REFUSE
 from templates_xlsx.validate import header_key
@@ -44,22 +44,6 @@ ACTOR = "apply_uploads"
 OPEN_UPLOADS = ("approved", "applying")
 # Row statuses of a posted change; "scheduled": kept in the store, sent to the ERP on its day.
 POSTED = ("done", "scheduled")
-# The ERP entity each kind writes, and which ERPs take it (SAP keeps its master data itself).
-ENTITY = {"price_list": "price", "ship_tos": "ship_to", "order_changes": "order"}
-WRITES = {"netsuite": frozenset(ENTITY), "sap": frozenset({"order_changes"})}
-
-
-@dataclass
-class Change:
-    """One row worked out against the store: what to send, and how the store follows."""
-
-    entity: str
-    records: list[Any]
-    current: dict | None  # the store's image of the row's record now
-    apply: Callable[[Session], None]
-    # (customer, code) of an address book line the write removes: `records` are then the
-    # lines kept, read from the ERP just before the write.
-    removes: tuple[str, str] | None = None
 
 
 def results_path(data_path: Path, upload_id: int) -> Path:
@@ -88,7 +72,7 @@ class ApplyUploads(Job):
         with session_scope(self.url) as session:
             uploads = session.scalars(
                 select(Upload)
-                .where(Upload.status.in_(OPEN_UPLOADS), Upload.kind.in_(ENTITY))
+                .where(Upload.status.in_(OPEN_UPLOADS), Upload.kind.in_(posted_kinds()))
                 .order_by(Upload.approved_at, Upload.id)
             ).all()
             for upload in uploads:
@@ -164,8 +148,8 @@ class ApplyUploads(Job):
         return ItemSpec(key, payload, row_version(row.business_key, {**row.payload, "row": row.id}))
 
     def _in_effect(self, session: Session, kind: str, row: UploadRow) -> bool:
-        current = get_kind(kind).current(session, [typed_key(kind, row.payload)])[0]
-        return in_effect(row.payload, current)
+        spec = get_kind(kind)
+        return in_effect(row.payload, spec.current(session, [spec.typed_key(row.payload)])[0])
 
     # --- carrying out -----------------------------------------------------------------
 
@@ -185,7 +169,7 @@ class ApplyUploads(Job):
                     _settle(session, row, "done", "Already in effect; nothing was sent.")
                     self._finish(session, upload)
                     return None
-                conflict = _conflict(upload.kind, row, change.current)
+                conflict = conflict_of(get_kind(upload.kind), row, change.current)
         except RecordRejectedError as exc:
             return self._reject(payload, exc.message, exc.hint)
         if conflict is not None:
@@ -215,7 +199,7 @@ class ApplyUploads(Job):
                 change = self._change(session, upload, row)
             except RecordRejectedError:
                 return False  # perform refuses it with the reason
-        if not self._landed(change):
+        if not self._landed(get_kind(upload.kind), change):
             return False
         (self._record_scheduled if scheduled else self._record_posted)(payload, [])
         return True
@@ -241,7 +225,7 @@ class ApplyUploads(Job):
                 return WOULD_REFUSE, exc.message
             if in_effect(row.payload, change.current):
                 return WOULD_POST, "Already in effect; nothing would be sent."
-            conflict = _conflict(upload.kind, row, change.current)
+            conflict = conflict_of(get_kind(upload.kind), row, change.current)
             key = row.business_key
         if conflict is not None:
             return WOULD_REFUSE, conflict
@@ -277,7 +261,7 @@ class ApplyUploads(Job):
                 if row.status != "scheduled":
                     return None  # posted already
                 change = self._change(session, upload, row)
-                if not (_same_key(row.payload, change.current)
+                if not (same_key(row.payload, change.current)
                         and in_effect(row.payload, change.current)):  # fmt: skip
                     _settle(session, row, "done", f"Not posted on {payload['effective']}: a later "
                             "upload or a revert changed this price before its date.")  # fmt: skip
@@ -349,7 +333,7 @@ class ApplyUploads(Job):
             )
         return kept
 
-    def _landed(self, change: Change) -> bool:
+    def _landed(self, kind: SheetKind, change: Change) -> bool:
         if change.removes is not None:
             customer, code = change.removes
             book = _readable(lambda: read_book(self.connector, customer))
@@ -360,28 +344,30 @@ class ApplyUploads(Job):
             log.warning("could not read back %s; posting again", change.entity, exc_info=True)
             return False
         return found is not None and all(
-            _same_record(record, found.get(_external_id(record))) for record in change.records
+            kind.same_record(record, found.get(_external_id(record))) for record in change.records
         )
 
     def _change(self, session: Session, upload: Upload, row: UploadRow) -> Change:
-        if upload.kind not in WRITES.get(self.settings.erp, ()):
+        kind = get_kind(upload.kind)
+        if self.settings.erp not in kind.erps:
             raise RecordRejectedError(
                 f"{self.settings.erp} does not take {upload.kind} from Orderbridge",
                 system=self.settings.erp,
                 key=row.business_key,
                 hint="master data is maintained in the ERP itself; change it there",
             )
-        return BUILDERS[upload.kind](session, row.payload, self.settings.erp, _today())
+        return kind.change(session, row.payload, self.settings.erp, _today())
 
     def _record_posted(self, payload: dict, results: list[Any]) -> None:
         warnings = [w for r in results for w in r.warnings]
         with session_scope(self.url) as session:
             upload, row = _load(session, payload)
             change = self._change(session, upload, row)
-            _rebase(upload.kind, row, change.current)
+            rebase(row, change.current)
             change.apply(session)
-            message = posted_message(upload.kind, row.payload, self.settings.erp, _today())
-            status = "scheduled" if scheduled_on(upload.kind, row.payload, _today()) else "done"
+            kind = get_kind(upload.kind)
+            message = posted_message(kind, row.payload, self.settings.erp, _today())
+            status = "scheduled" if kind.scheduled_on(row.payload, _today()) else "done"
             _settle(
                 session, row, status, message + (f" ({'; '.join(warnings)})" if warnings else "")
             )
@@ -480,7 +466,7 @@ def _already(session: Session, kind: str, prior: WorkItem) -> str:
     the store until its day (that one is posted then, this one never)."""
     first = (prior.payload or {}).get("upload_id")
     earlier = session.get(UploadRow, (prior.payload or {}).get("row_id") or 0)
-    day = scheduled_on(kind, earlier.payload, date.min) if earlier is not None else None
+    day = get_kind(kind).scheduled_on(earlier.payload, date.min) if earlier is not None else None
     if earlier is not None and earlier.status == "scheduled" and day is not None:
         return f"Already scheduled with upload {first} for {day.isoformat()}."
     return f"Already posted with upload {first}."
@@ -494,14 +480,6 @@ def _today() -> date:
     return datetime.now(timezone.utc).date()
 
 
-def scheduled_on(kind: str, payload: dict, today: date) -> date | None:
-    """The later day a price row takes effect on (NetSuite is sent it then), or None."""
-    if kind != "price_list" or payload.get("delete"):
-        return None
-    starts = _day((payload.get("key") or {}).get("effective_from"))
-    return starts if starts is not None and starts > today else None
-
-
 def _due(session: Session, today: date) -> list[ItemSpec]:
     """A work item for each scheduled price whose day has come, keyed by its row: posted once."""
     specs = []
@@ -512,7 +490,7 @@ def _due(session: Session, today: date) -> list[ItemSpec]:
         .order_by(UploadRow.id)
     )
     for row, kind in rows:
-        starts = scheduled_on(kind, row.payload, date.min)
+        starts = get_kind(kind).scheduled_on(row.payload, date.min)
         if starts is None or starts > today:
             continue
         day = starts.isoformat()
@@ -520,363 +498,6 @@ def _due(session: Session, today: date) -> list[ItemSpec]:
         version = row_version(row.business_key, {"row": row.id, "effective": day})
         specs.append(ItemSpec(f"{kind}:{row.business_key}", payload, version))
     return specs
-
-
-def posted_message(kind: str, payload: dict, erp: str, today: date) -> str:
-    """What a posted row's Status message says; a price from a later day says it is scheduled."""
-    if payload.get("delete"):
-        return f"Removed from {erp}"
-    starts = scheduled_on(kind, payload, today)
-    if starts is not None:
-        # NetSuite's price list has no dates: it keeps today's price, Orderbridge the new one.
-        return (
-            f"Scheduled: effective from {starts.isoformat()}. Kept in Orderbridge; {erp} "
-            "keeps today's price until then"
-        )
-    return f"Posted to {erp}"
-
-
-def in_effect(payload: dict, current: dict | None) -> bool:
-    if payload.get("delete"):
-        return current is None or not _same_key(payload, current)
-    return current is not None and all(
-        jsonable(current.get(name)) == value for name, value in payload["set"].items()
-    )
-
-
-def _same_key(payload: dict, image: dict | None) -> bool:
-    """Is the image of the payload's own record (a price's may be of the entry it replaces)?"""
-    key = payload.get("key")
-    return image is not None and (
-        key is None or all(jsonable(image.get(name)) == value for name, value in key.items())
-    )
-
-
-def _conflict(kind: str, row: UploadRow, current: dict | None) -> str | None:
-    """Which field another change moved since this row was previewed, or None."""
-    before = row.before
-    if before is None or current is None or not _same_key(row.payload, before):
-        return None
-    spec = get_kind(kind)
-    headers = {name: field.header for name, field in spec.fields}
-    # A removal checks every field: what nobody reviewed is not thrown away.
-    names = row.payload.get("set") or [n for n, _ in spec.fields if n not in spec.key_fields]
-    for name in names:
-        was, now = before.get(name), jsonable(current.get(name))
-        if name in before and was != now:
-            return (
-                f"{headers.get(name, name)} changed since this upload was checked "
-                f"(was {was}, now {now}); nothing was sent"
-            )
-    return None
-
-
-def _rebase(kind: str, row: UploadRow, current: dict | None) -> None:
-    """The before-image as it was when the change was posted, so a revert restores that."""
-    if current is not None and _same_key(row.payload, current):
-        row.before = jsonable(current)
-
-
-def typed_key(kind: str, payload: dict) -> dict[str, Any]:
-    """The row's key in the types the kind's current() reads."""
-    if kind == "order_changes":
-        return {"order": payload["order"], "line": int(payload["line"])}
-    key = dict(payload["key"])
-    if kind == "price_list":
-        key["min_quantity"] = Decimal(str(key.get("min_quantity") or "0"))
-        key["effective_from"] = _day(key.get("effective_from"))
-    return key
-
-
-def _day(value: Any) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) and value else None
-
-
-def _money(value: Any) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))
-
-
-# --- price list: NetSuite keeps one price list per item, currency and price level ---------
-
-
-def _price_change(session: Session, payload: dict, erp: str, today: date) -> Change:
-    key = typed_key("price_list", payload)
-    sku, level, currency = key["item"], key["price_level"], key["currency"]
-    entries = session.scalars(
-        select(PriceListEntry).where(
-            PriceListEntry.sku == sku,
-            PriceListEntry.price_level == level,
-            PriceListEntry.currency == currency,
-        )
-    ).all()
-    spot = (key["min_quantity"], key["effective_from"])
-    target = next((e for e in entries if (e.min_quantity, e.effective_from) == spot), None)
-    images = {(e.min_quantity, e.effective_from): _price_values(e) for e in entries}
-    if payload.get("delete"):
-        images.pop(spot, None)
-    else:
-        images[spot] = {**images.get(spot, {}), **_price_set(payload["set"])}
-    # The whole list of the (currency, level) is sent: NetSuite replaces it as one.
-    records = [
-        rec.PriceListEntry(
-            source_system="orderbridge",
-            source_key=f"{sku}/{level}/{currency}/{quantity}",
-            external_id=f"{sku}/{level}/{currency}/{quantity}",
-            sku=sku,
-            price_level=level,
-            unit_price=rec.Money(values["unit_price"], currency),
-            min_quantity=quantity,
-        )
-        for quantity, values in _in_effect_now(images, today)
-    ]
-
-    def apply(store: Session) -> None:
-        found = store.get(PriceListEntry, target.id) if target is not None else None
-        if payload.get("delete"):
-            if found is not None:
-                store.delete(found)
-            return
-        if found is None:
-            found = PriceListEntry(
-                sku=sku, price_level=level, currency=currency, min_quantity=spot[0],
-                effective_from=spot[1], source_system=erp, source_key=f"{sku}/{level}/{currency}",
-            )  # fmt: skip
-            store.add(found)
-        for name, value in _price_set(payload["set"]).items():
-            setattr(found, name, value)
-        found.modified_at = datetime.now(timezone.utc)
-
-    current = get_kind("price_list").current(session, [key])[0]
-    return Change("price", records, current, apply)
-
-
-def _price_values(entry: PriceListEntry) -> dict[str, Any]:
-    return {
-        "unit_price": entry.unit_price,
-        "effective_from": entry.effective_from,
-        "effective_to": entry.effective_to,
-    }
-
-
-def _price_set(values: dict[str, Any]) -> dict[str, Any]:
-    converters = {"unit_price": _money, "effective_to": _day, "effective_from": _day}
-    return {name: converters[name](value) for name, value in values.items() if name in converters}
-
-
-def _in_effect_now(images: dict, today: date) -> list[tuple[Decimal, dict]]:
-    """Per quantity break, the entry in effect today (NetSuite's price list has no dates)."""
-    chosen: dict[Decimal, tuple[date, dict]] = {}
-    for (quantity, start), values in images.items():
-        begins = start or date.min
-        ends = values.get("effective_to") or date.max
-        if begins <= today <= ends and (quantity not in chosen or chosen[quantity][0] < begins):
-            chosen[quantity] = (begins, values)
-    return [(quantity, chosen[quantity][1]) for quantity in sorted(chosen)]
-
-
-# --- ship-tos: address book lines of their customer --------------------------------------
-
-SHIP_TO_COLUMNS = ("name", "line1", "line2", "city", "state", "postal_code", "country", "contact")
-
-
-def _ship_to_change(session: Session, payload: dict, erp: str, today: date) -> Change:
-    key = payload["key"]
-    current = get_kind("ship_tos").current(session, [key])[0]
-    if payload.get("delete"):
-        return _ship_to_removal(session, key, current, erp)
-    values = {**(current or {}), **payload["set"]}
-    record = rec.ShipTo(
-        source_system="orderbridge",
-        source_key=f"{key['customer']}/{key['code']}",
-        external_id=f"{key['customer']}/{key['code']}",
-        customer_number=key["customer"],
-        code=key["code"],
-        address=rec.Address(
-            name=values.get("name") or "",
-            lines=tuple(v for v in (values.get("line1"), values.get("line2")) if v),
-            city=values.get("city") or "",
-            state=values.get("state") or "",
-            postal_code=values.get("postal_code") or "",
-            country=values.get("country") or "",
-            contact=values.get("contact") or "",
-        ),
-        default=bool(values.get("is_default")),
-    )
-
-    def apply(store: Session) -> None:
-        found = store.scalars(
-            select(ShipTo).where(
-                ShipTo.customer_number == key["customer"], ShipTo.code == key["code"]
-            )
-        ).first()
-        if found is None:
-            found = ShipTo(
-                customer_number=key["customer"], code=key["code"], source_system=erp,
-                source_key=f"{key['customer']}/{key['code']}",
-            )  # fmt: skip
-            store.add(found)
-        for name in SHIP_TO_COLUMNS:
-            setattr(found, name, values.get(name) or "")
-        found.is_default = bool(values.get("is_default"))
-        found.modified_at = datetime.now(timezone.utc)
-
-    return Change("ship_to", [record], current, apply)
-
-
-def _ship_to_removal(session: Session, key: dict, current: dict | None, erp: str) -> Change:
-    """Undoing an address an upload added: NetSuite address book lines have no inactive flag,
-    so the customer's book is written whole (replaceAll) without it."""
-    customer, code = key["customer"], key["code"]
-    using = session.scalars(
-        select(Order.number)
-        .where(
-            Order.customer_number == customer,
-            Order.ship_to_code == code,
-            Order.status.not_in(CLOSED_STATUSES),
-        )
-        .order_by(Order.number)
-    ).all()
-    if using:
-        raise RecordRejectedError(
-            f"address {code} is the ship-to of open order(s) {', '.join(using[:5])}"
-            + (f" and {len(using) - 5} more" if len(using) > 5 else "")
-            + "; it was not removed",
-            system=erp,
-            key=f"{customer}/{code}",
-            hint="move those orders to another ship-to with an order-changes upload first",
-        )
-
-    def apply(store: Session) -> None:
-        found = store.scalars(
-            select(ShipTo).where(ShipTo.customer_number == customer, ShipTo.code == code)
-        ).first()
-        if found is not None:
-            store.delete(found)
-
-    return Change("ship_to_book", [], current, apply, removes=(customer, code))
-
-
-# --- order changes: the whole sales order is sent with the line changed -------------------
-
-LINE_FIELDS = {"quantity": _money, "requested_date": _day, "promised_date": _day}
-HEAD_FIELDS = {"ship_to": "ship_to_code", "ship_method": "ship_method"}
-REOPEN = {"reopen": "open"}
-
-
-def _order_change(session: Session, payload: dict, erp: str, today: date) -> Change:
-    number, line_no = payload["order"], int(payload["line"])
-    head = session.scalars(select(Order).where(Order.number == number)).first()
-    lines = session.scalars(
-        select(OrderLine).where(OrderLine.order_number == number).order_by(OrderLine.line_no)
-    ).all()
-    if head is None or not any(line.line_no == line_no for line in lines):
-        raise RecordRejectedError(f"order {number} line {line_no} is not in the store", key=number)
-    current = get_kind("order_changes").current(session, [{"order": number, "line": line_no}])[0]
-    head_values, line_values = _order_values(payload)
-    target = next(line for line in lines if line.line_no == line_no)
-    problem = _order_problem(head, target, head_values, line_values, payload.get("action"), erp)
-    if problem is not None:
-        raise RecordRejectedError(
-            f"order {number} line {line_no}: {problem[0]}; nothing was sent",
-            system=erp,
-            key=f"{number}/{line_no}",
-            hint=problem[1],
-        )
-
-    def canonical_line(line: OrderLine) -> rec.OrderLine:
-        values = line_values if line.line_no == line_no else {}
-        return rec.OrderLine(
-            line_no=line.line_no,
-            sku=line.sku,
-            quantity=rec.Quantity(values.get("quantity", line.quantity), line.uom),
-            unit_price=rec.Money(line.unit_price, line.currency),
-            requested_date=values.get("requested_date", line.requested_date),
-            promised_date=values.get("promised_date", line.promised_date),
-            quantity_shipped=line.quantity_shipped,
-            status=values.get("status", line.status),
-            location=line.location,
-        )
-
-    order = rec.Order(
-        source_system="orderbridge",
-        source_key=head.source_key,
-        external_id=head.number,
-        number=head.number,
-        customer_number=head.customer_number,
-        ship_to_code=head_values.get("ship_to_code", head.ship_to_code),
-        order_date=head.order_date,
-        currency=head.currency,
-        status=head.status,
-        ship_method=head_values.get("ship_method", head.ship_method) or "",
-        terms=head.terms,
-        on_hold=head_values.get("on_hold", head.on_hold),
-        lines=[canonical_line(line) for line in lines],
-    )
-
-    def apply(store: Session) -> None:
-        stored = store.get(Order, head.id)
-        for name, value in head_values.items():
-            setattr(stored, name, value if value is not None else "")
-        line = store.scalars(
-            select(OrderLine).where(OrderLine.order_number == number, OrderLine.line_no == line_no)
-        ).one()
-        for name, value in line_values.items():
-            setattr(line, name, value)
-        stored.modified_at = datetime.now(timezone.utc)
-
-    return Change("order", [order], current, apply)
-
-
-def _order_problem(
-    head: Order, line: OrderLine, head_values: dict, line_values: dict, action: Any, erp: str
-) -> tuple[str, str] | None:
-    """The upload's checks again, as the order stands when the row is posted (a fulfilment
-    or a cancel may have come in since the check): (what is wrong, what to do) or None."""
-    if head.status in CLOSED_STATUSES:
-        return f"the order is {head.status} now", "closed orders are not changed"
-    if line.status in CLOSED_STATUSES and action != "reopen":
-        return f"the line is {line.status} now", "closed lines are not changed"
-    shipped = line.quantity_shipped or Decimal(0)
-    quantity = line_values.get("quantity")
-    if quantity is not None and quantity < shipped:
-        return (
-            f"Quantity {jsonable(quantity)} is below the {jsonable(shipped)} shipped since the "
-            "upload was checked",
-            f"upload a quantity of at least {jsonable(shipped)}",
-        )
-    if line_values.get("status") == "cancelled" and shipped > 0:
-        return f"{jsonable(shipped)} shipped since the upload was checked", "change the quantity"
-    clears = "ship_method" in head_values and not head_values["ship_method"] and head.ship_method
-    if clears and erp == "netsuite":
-        # NetSuite upserts leave unsent fields as they are (clearing takes a nullFieldList the
-        # connector does not send): blank would silently keep the old method. SAP sends it.
-        return (
-            f"Ship Method cannot be cleared in {erp} from Orderbridge",
-            f"choose another ship method, or clear it in {erp}",
-        )
-    return None
-
-
-def _order_values(payload: dict) -> tuple[dict[str, Any], dict[str, Any]]:
-    head: dict[str, Any] = {}
-    line: dict[str, Any] = {}
-    for name, value in payload["set"].items():
-        if name in LINE_FIELDS:
-            line[name] = LINE_FIELDS[name](value)
-        elif name in HEAD_FIELDS:
-            head[HEAD_FIELDS[name]] = value
-        elif name == "on_hold":
-            head["on_hold"] = bool(value)
-        elif name == "status":
-            line["status"] = REOPEN.get(value, value)
-    return head, line
-
-
-BUILDERS: dict[str, Callable[[Session, dict, str, date], Change]] = {
-    "price_list": _price_change,
-    "ship_tos": _ship_to_change,
-    "order_changes": _order_change,
-}
 
 
 # --- reading back after a crash -----------------------------------------------------------
@@ -921,20 +542,6 @@ def read_back(connector: Any, entity: str, records: list[Any]) -> dict[str, Any]
         result = ENTITIES[entity].parse(element)
         parsed.extend(result if isinstance(result, list) else [result])
     return {_external_id(r): r for r in parsed}
-
-
-def _same_record(ours: Any, theirs: Any) -> bool:
-    if theirs is None:
-        return False
-    if isinstance(ours, rec.PriceListEntry):
-        return theirs.unit_price.amount == ours.unit_price.amount
-    if isinstance(ours, rec.ShipTo):
-        return theirs.address.name == ours.address.name and theirs.address.city == ours.address.city
-    if isinstance(ours, rec.Order):
-        mine = {(line.line_no, line.quantity.value, line.status) for line in ours.lines}
-        their = {(line.line_no, line.quantity.value, line.status) for line in theirs.lines}
-        return mine == their and theirs.on_hold == ours.on_hold
-    return False
 
 
 # --- the results workbook -----------------------------------------------------------------

@@ -19,6 +19,16 @@ KINDS: dict[str, SheetKind] = {
 }
 
 
+def posted_kinds() -> frozenset[str]:
+    """The kinds whose approved rows are posted to an ERP."""
+    return frozenset(name for name, kind in KINDS.items() if kind.entity is not None)
+
+
+def taken_by(erp: str) -> frozenset[str]:
+    """The kinds this ERP takes from Orderbridge, as each kind states (kind.erps)."""
+    return frozenset(name for name, kind in KINDS.items() if erp in kind.erps)
+
+
 def get_kind(name: str) -> SheetKind:
     try:
         return KINDS[name]

@@ -112,6 +112,21 @@ class RowProblem:
 
 
 @dataclass
+class Change:
+    """An approved row worked out against the store just before it is posted: what to send the
+    ERP (records of `entity`, through the connector contract), the store's image of the row's
+    record now, and how the store follows once the ERP took it."""
+
+    entity: str
+    records: list[Any]
+    current: dict | None  # the store's image of the row's record now
+    apply: Callable[[Session], None]
+    # (customer, code) of an address book line the write removes: `records` are then the
+    # lines kept, read from the ERP just before the write.
+    removes: tuple[str, str] | None = None
+
+
+@dataclass
 class CheckContext:
     session: Session
     settings: Any
@@ -129,6 +144,10 @@ class SheetKind:
     exportable: ClassVar[bool] = True
     # Marker cells written into the template besides kind and version (audit: the sample).
     marker_extras: ClassVar[tuple[str, ...]] = ()
+    # Posting: the ERP entity an approved row is written as, and the ERPs that take the kind
+    # from Orderbridge (none: the kind is reviewed, never posted).
+    entity: ClassVar[str | None] = None
+    erps: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self) -> None:
         self._schema = self.schema()
@@ -179,6 +198,25 @@ class SheetKind:
     def work_item(self, row: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         """The payload the posting job carries out for one approved row."""
         return {"key": {k: row[k] for k in self.key_fields}, "set": changes}
+
+    # --- hooks of the posting (apply_uploads plans, performs and settles) ------------
+
+    def typed_key(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The row's key in the types current() reads."""
+        return dict(payload["key"])
+
+    def change(self, session: Session, payload: dict[str, Any], erp: str, today: date) -> Change:
+        """The approved row as a Change against the store now; RecordRejectedError when the
+        store says it can no longer be posted (and why)."""
+        raise NotImplementedError(f"{self.name} is not posted to an ERP")
+
+    def scheduled_on(self, payload: dict[str, Any], today: date) -> date | None:
+        """The later day the row takes effect on (the ERP is sent it then), or None."""
+        return None
+
+    def same_record(self, ours: Any, theirs: Any) -> bool:
+        """Does the ERP's record, read back after a crash, hold what this kind sent?"""
+        return False
 
     def inverse(self, payload: dict[str, Any], before: dict | None) -> dict[str, Any] | None:
         """The change that undoes `payload`, from the before-image (None: nothing to undo)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from itertools import compress, count, repeat
 from operator import eq, itemgetter, ne
@@ -16,10 +16,13 @@ from sqlalchemy import select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
+from core import records as rec
+from core.errors import RecordRejectedError
 from core.store.models import Item, Order, OrderLine, ShipTo
 from templates_xlsx.fields import Amount, Choice, Code, ExcelDate, Text, WholeNumber
 from templates_xlsx.kind import (
     CLOSED_STATUSES,
+    Change,
     CheckContext,
     RowProblem,
     SheetKind,
@@ -27,7 +30,9 @@ from templates_xlsx.kind import (
     Table,
     among,
     chunked,
+    jsonable,
 )
+from templates_xlsx.posting import day, money
 
 ACTIONS = ("change", "cancel", "hold", "release")
 EDITABLE = ("quantity", "requested_date", "promised_date", "ship_to", "ship_method")
@@ -95,6 +100,22 @@ class OrderChanges(SheetKind):
         "ship method; cancel lines; place or release holds."
     )
     schema = OrderChangeSchema
+    # Posting: the whole sales order is sent with the line changed.
+    entity = "order"
+    erps = frozenset({"netsuite", "sap"})
+
+    def typed_key(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return {"order": payload["order"], "line": int(payload["line"])}
+
+    def change(self, session: Session, payload: dict[str, Any], erp: str, today: date) -> Change:
+        return _order_change(session, payload, erp, today)
+
+    def same_record(self, ours: Any, theirs: Any) -> bool:
+        if theirs is None:
+            return False
+        mine = {(line.line_no, line.quantity.value, line.status) for line in ours.lines}
+        their = {(line.line_no, line.quantity.value, line.status) for line in theirs.lines}
+        return mine == their and theirs.on_hold == ours.on_hold
 
     def _load(self, session: Session, orders: list[str]) -> tuple[dict, dict]:
         """Plain tuples, (status, customer, ship-to, method, hold) per order and
@@ -478,6 +499,121 @@ def _known_ship_tos(session: Session, pairs: set[tuple[str, str]]) -> set[tuple[
         query = select(ShipTo.customer_number, ShipTo.code).where(ShipTo.customer_number.in_(part))
         known.update((row.customer_number, row.code) for row in session.execute(query))
     return known
+
+
+LINE_FIELDS = {"quantity": money, "requested_date": day, "promised_date": day}
+HEAD_FIELDS = {"ship_to": "ship_to_code", "ship_method": "ship_method"}
+REOPEN = {"reopen": "open"}
+
+
+def _order_change(session: Session, payload: dict, erp: str, today: date) -> Change:
+    """The whole sales order is sent with the row's line (or head) changed."""
+    number, line_no = payload["order"], int(payload["line"])
+    head = session.scalars(select(Order).where(Order.number == number)).first()
+    lines = session.scalars(
+        select(OrderLine).where(OrderLine.order_number == number).order_by(OrderLine.line_no)
+    ).all()
+    if head is None or not any(line.line_no == line_no for line in lines):
+        raise RecordRejectedError(f"order {number} line {line_no} is not in the store", key=number)
+    current = KIND.current(session, [{"order": number, "line": line_no}])[0]
+    head_values, line_values = _order_values(payload)
+    target = next(line for line in lines if line.line_no == line_no)
+    problem = _order_problem(head, target, head_values, line_values, payload.get("action"), erp)
+    if problem is not None:
+        raise RecordRejectedError(
+            f"order {number} line {line_no}: {problem[0]}; nothing was sent",
+            system=erp,
+            key=f"{number}/{line_no}",
+            hint=problem[1],
+        )
+
+    def canonical_line(line: OrderLine) -> rec.OrderLine:
+        values = line_values if line.line_no == line_no else {}
+        return rec.OrderLine(
+            line_no=line.line_no,
+            sku=line.sku,
+            quantity=rec.Quantity(values.get("quantity", line.quantity), line.uom),
+            unit_price=rec.Money(line.unit_price, line.currency),
+            requested_date=values.get("requested_date", line.requested_date),
+            promised_date=values.get("promised_date", line.promised_date),
+            quantity_shipped=line.quantity_shipped,
+            status=values.get("status", line.status),
+            location=line.location,
+        )
+
+    order = rec.Order(
+        source_system="orderbridge",
+        source_key=head.source_key,
+        external_id=head.number,
+        number=head.number,
+        customer_number=head.customer_number,
+        ship_to_code=head_values.get("ship_to_code", head.ship_to_code),
+        order_date=head.order_date,
+        currency=head.currency,
+        status=head.status,
+        ship_method=head_values.get("ship_method", head.ship_method) or "",
+        terms=head.terms,
+        on_hold=head_values.get("on_hold", head.on_hold),
+        lines=[canonical_line(line) for line in lines],
+    )
+
+    def apply(store: Session) -> None:
+        stored = store.get(Order, head.id)
+        for name, value in head_values.items():
+            setattr(stored, name, value if value is not None else "")
+        line = store.scalars(
+            select(OrderLine).where(OrderLine.order_number == number, OrderLine.line_no == line_no)
+        ).one()
+        for name, value in line_values.items():
+            setattr(line, name, value)
+        stored.modified_at = datetime.now(timezone.utc)
+
+    return Change("order", [order], current, apply)
+
+
+def _order_problem(
+    head: Order, line: OrderLine, head_values: dict, line_values: dict, action: Any, erp: str
+) -> tuple[str, str] | None:
+    """The upload's checks again, as the order stands when the row is posted (a fulfilment
+    or a cancel may have come in since the check): (what is wrong, what to do) or None."""
+    if head.status in CLOSED_STATUSES:
+        return f"the order is {head.status} now", "closed orders are not changed"
+    if line.status in CLOSED_STATUSES and action != "reopen":
+        return f"the line is {line.status} now", "closed lines are not changed"
+    shipped = line.quantity_shipped or Decimal(0)
+    quantity = line_values.get("quantity")
+    if quantity is not None and quantity < shipped:
+        return (
+            f"Quantity {jsonable(quantity)} is below the {jsonable(shipped)} shipped since the "
+            "upload was checked",
+            f"upload a quantity of at least {jsonable(shipped)}",
+        )
+    if line_values.get("status") == "cancelled" and shipped > 0:
+        return f"{jsonable(shipped)} shipped since the upload was checked", "change the quantity"
+    clears = "ship_method" in head_values and not head_values["ship_method"] and head.ship_method
+    if clears and erp == "netsuite":
+        # NetSuite upserts leave unsent fields as they are (clearing takes a nullFieldList the
+        # connector does not send): blank would silently keep the old method. SAP sends it.
+        return (
+            f"Ship Method cannot be cleared in {erp} from Orderbridge",
+            f"choose another ship method, or clear it in {erp}",
+        )
+    return None
+
+
+def _order_values(payload: dict) -> tuple[dict[str, Any], dict[str, Any]]:
+    head: dict[str, Any] = {}
+    line: dict[str, Any] = {}
+    for name, value in payload["set"].items():
+        if name in LINE_FIELDS:
+            line[name] = LINE_FIELDS[name](value)
+        elif name in HEAD_FIELDS:
+            head[HEAD_FIELDS[name]] = value
+        elif name == "on_hold":
+            head["on_hold"] = bool(value)
+        elif name == "status":
+            line["status"] = REOPEN.get(value, value)
+    return head, line
 
 
 KIND = OrderChanges()

@@ -4,7 +4,7 @@ second steward's approval."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -12,9 +12,11 @@ from marshmallow import validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import records as rec
 from core.store.models import Item, PriceListEntry
 from templates_xlsx.fields import Amount, Choice, Code, ExcelDate
 from templates_xlsx.kind import (
+    Change,
     CheckContext,
     RowProblem,
     RowRule,
@@ -24,6 +26,7 @@ from templates_xlsx.kind import (
     jsonable,
 )
 from templates_xlsx.kind import chunked as _chunked
+from templates_xlsx.posting import day, money
 
 # ISO 4217 minor units of the currencies we price in.
 CURRENCY_DECIMALS = {"USD": 2, "CAD": 2, "EUR": 2, "GBP": 2, "AUD": 2, "MXN": 2, "JPY": 0}
@@ -89,6 +92,9 @@ class PriceList(SheetKind):
     title = "Price list"
     purpose = "Add or change unit prices by item, price level, currency and quantity break."
     schema = PriceListSchema
+    # Posting: NetSuite keeps one price list per item, currency and price level.
+    entity = "price"
+    erps = frozenset({"netsuite"})
 
     def _entries(self, session: Session, skus: list[str]) -> list[PriceListEntry]:
         found: list[PriceListEntry] = []
@@ -187,6 +193,26 @@ class PriceList(SheetKind):
             "a second steward must approve"
         )
 
+    # --- posting ----------------------------------------------------------------------
+
+    def typed_key(self, payload: dict[str, Any]) -> dict[str, Any]:
+        key = dict(payload["key"])
+        key["min_quantity"] = Decimal(str(key.get("min_quantity") or "0"))
+        key["effective_from"] = day(key.get("effective_from"))
+        return key
+
+    def change(self, session: Session, payload: dict[str, Any], erp: str, today: date) -> Change:
+        return _price_change(session, payload, erp, today)
+
+    def scheduled_on(self, payload: dict[str, Any], today: date) -> date | None:
+        if payload.get("delete"):
+            return None
+        starts = day((payload.get("key") or {}).get("effective_from"))
+        return starts if starts is not None and starts > today else None
+
+    def same_record(self, ours: Any, theirs: Any) -> bool:
+        return theirs is not None and theirs.unit_price.amount == ours.unit_price.amount
+
 
 def _row_key(row: dict[str, Any]) -> tuple:
     quantity = row.get("min_quantity") or Decimal(0)
@@ -248,6 +274,83 @@ def _known_items(session: Session, skus: list[str]) -> set[str]:
     for part in _chunked(skus):
         known.update(session.scalars(select(Item.sku).where(Item.sku.in_(part))))
     return known
+
+
+def _price_change(session: Session, payload: dict, erp: str, today: date) -> Change:
+    """NetSuite keeps one price list per item, currency and price level: the whole list of
+    the (currency, level) is sent with the row's entry changed, as in effect today."""
+    key = KIND.typed_key(payload)
+    sku, level, currency = key["item"], key["price_level"], key["currency"]
+    entries = session.scalars(
+        select(PriceListEntry).where(
+            PriceListEntry.sku == sku,
+            PriceListEntry.price_level == level,
+            PriceListEntry.currency == currency,
+        )
+    ).all()
+    spot = (key["min_quantity"], key["effective_from"])
+    target = next((e for e in entries if (e.min_quantity, e.effective_from) == spot), None)
+    images = {(e.min_quantity, e.effective_from): _price_values(e) for e in entries}
+    if payload.get("delete"):
+        images.pop(spot, None)
+    else:
+        images[spot] = {**images.get(spot, {}), **_price_set(payload["set"])}
+    # The whole list of the (currency, level) is sent: NetSuite replaces it as one.
+    records = [
+        rec.PriceListEntry(
+            source_system="orderbridge",
+            source_key=f"{sku}/{level}/{currency}/{quantity}",
+            external_id=f"{sku}/{level}/{currency}/{quantity}",
+            sku=sku,
+            price_level=level,
+            unit_price=rec.Money(values["unit_price"], currency),
+            min_quantity=quantity,
+        )
+        for quantity, values in _in_effect_now(images, today)
+    ]
+
+    def apply(store: Session) -> None:
+        found = store.get(PriceListEntry, target.id) if target is not None else None
+        if payload.get("delete"):
+            if found is not None:
+                store.delete(found)
+            return
+        if found is None:
+            found = PriceListEntry(
+                sku=sku, price_level=level, currency=currency, min_quantity=spot[0],
+                effective_from=spot[1], source_system=erp, source_key=f"{sku}/{level}/{currency}",
+            )  # fmt: skip
+            store.add(found)
+        for name, value in _price_set(payload["set"]).items():
+            setattr(found, name, value)
+        found.modified_at = datetime.now(timezone.utc)
+
+    current = KIND.current(session, [key])[0]
+    return Change("price", records, current, apply)
+
+
+def _price_values(entry: PriceListEntry) -> dict[str, Any]:
+    return {
+        "unit_price": entry.unit_price,
+        "effective_from": entry.effective_from,
+        "effective_to": entry.effective_to,
+    }
+
+
+def _price_set(values: dict[str, Any]) -> dict[str, Any]:
+    converters = {"unit_price": money, "effective_to": day, "effective_from": day}
+    return {name: converters[name](value) for name, value in values.items() if name in converters}
+
+
+def _in_effect_now(images: dict, today: date) -> list[tuple[Decimal, dict]]:
+    """Per quantity break, the entry in effect today (NetSuite's price list has no dates)."""
+    chosen: dict[Decimal, tuple[date, dict]] = {}
+    for (quantity, start), values in images.items():
+        begins = start or date.min
+        ends = values.get("effective_to") or date.max
+        if begins <= today <= ends and (quantity not in chosen or chosen[quantity][0] < begins):
+            chosen[quantity] = (begins, values)
+    return [(quantity, chosen[quantity][1]) for quantity in sorted(chosen)]
 
 
 KIND = PriceList()

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timezone
 from typing import Any
 
 from marshmallow import validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.store.models import Customer, ShipTo
+from core import records as rec
+from core.errors import RecordRejectedError
+from core.store.models import Customer, Order, ShipTo
 from templates_xlsx.fields import Choice, Code, Text, YesNo
-from templates_xlsx.kind import CheckContext, RowProblem, RowRule, SheetKind, SheetSchema, Table
+from templates_xlsx.kind import (
+    CLOSED_STATUSES,
+    Change,
+    CheckContext,
+    RowProblem,
+    RowRule,
+    SheetKind,
+    SheetSchema,
+    Table,
+)
 from templates_xlsx.kind import chunked as _chunked
 
 # ISO 3166-1 alpha-2, all 249 assigned codes.
@@ -123,6 +135,19 @@ class ShipTos(SheetKind):
     title = "Ship-to addresses"
     purpose = "Add or change customers' ship-to addresses and choose each one's default."
     schema = ShipToSchema
+    # Posting: address book lines of their customer (SAP keeps its master data itself).
+    entity = "ship_to"
+    erps = frozenset({"netsuite"})
+
+    def change(self, session: Session, payload: dict[str, Any], erp: str, today: date) -> Change:
+        return _ship_to_change(session, payload, erp, today)
+
+    def same_record(self, ours: Any, theirs: Any) -> bool:
+        return (
+            theirs is not None
+            and theirs.address.name == ours.address.name
+            and theirs.address.city == ours.address.city
+        )
 
     def _stored(self, session: Session, customers: list[str]) -> list[ShipTo]:
         found: list[ShipTo] = []
@@ -202,6 +227,87 @@ def _image(s: ShipTo) -> dict[str, Any]:
         "contact": text(s.contact),
         "is_default": bool(s.is_default),
     }
+
+
+SHIP_TO_COLUMNS = ("name", "line1", "line2", "city", "state", "postal_code", "country", "contact")
+
+
+def _ship_to_change(session: Session, payload: dict, erp: str, today: date) -> Change:
+    """An address book line of its customer, sent with the row's values over the store's."""
+    key = payload["key"]
+    current = KIND.current(session, [key])[0]
+    if payload.get("delete"):
+        return _ship_to_removal(session, key, current, erp)
+    values = {**(current or {}), **payload["set"]}
+    record = rec.ShipTo(
+        source_system="orderbridge",
+        source_key=f"{key['customer']}/{key['code']}",
+        external_id=f"{key['customer']}/{key['code']}",
+        customer_number=key["customer"],
+        code=key["code"],
+        address=rec.Address(
+            name=values.get("name") or "",
+            lines=tuple(v for v in (values.get("line1"), values.get("line2")) if v),
+            city=values.get("city") or "",
+            state=values.get("state") or "",
+            postal_code=values.get("postal_code") or "",
+            country=values.get("country") or "",
+            contact=values.get("contact") or "",
+        ),
+        default=bool(values.get("is_default")),
+    )
+
+    def apply(store: Session) -> None:
+        found = store.scalars(
+            select(ShipTo).where(
+                ShipTo.customer_number == key["customer"], ShipTo.code == key["code"]
+            )
+        ).first()
+        if found is None:
+            found = ShipTo(
+                customer_number=key["customer"], code=key["code"], source_system=erp,
+                source_key=f"{key['customer']}/{key['code']}",
+            )  # fmt: skip
+            store.add(found)
+        for name in SHIP_TO_COLUMNS:
+            setattr(found, name, values.get(name) or "")
+        found.is_default = bool(values.get("is_default"))
+        found.modified_at = datetime.now(timezone.utc)
+
+    return Change("ship_to", [record], current, apply)
+
+
+def _ship_to_removal(session: Session, key: dict, current: dict | None, erp: str) -> Change:
+    """Undoing an address an upload added: NetSuite address book lines have no inactive flag,
+    so the customer's book is written whole (replaceAll) without it."""
+    customer, code = key["customer"], key["code"]
+    using = session.scalars(
+        select(Order.number)
+        .where(
+            Order.customer_number == customer,
+            Order.ship_to_code == code,
+            Order.status.not_in(CLOSED_STATUSES),
+        )
+        .order_by(Order.number)
+    ).all()
+    if using:
+        raise RecordRejectedError(
+            f"address {code} is the ship-to of open order(s) {', '.join(using[:5])}"
+            + (f" and {len(using) - 5} more" if len(using) > 5 else "")
+            + "; it was not removed",
+            system=erp,
+            key=f"{customer}/{code}",
+            hint="move those orders to another ship-to with an order-changes upload first",
+        )
+
+    def apply(store: Session) -> None:
+        found = store.scalars(
+            select(ShipTo).where(ShipTo.customer_number == customer, ShipTo.code == code)
+        ).first()
+        if found is not None:
+            store.delete(found)
+
+    return Change("ship_to_book", [], current, apply, removes=(customer, code))
 
 
 KIND = ShipTos()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import record_audit
 from core.store.models import Upload
-from templates_xlsx import get_kind, simulation
+from templates_xlsx import get_kind, simulation, taken_by
 from templates_xlsx.kind import SheetKind
 from templates_xlsx.preview import ApprovalError, approve, preview, record_revert, record_upload
 from templates_xlsx.writeback import write_results
@@ -68,7 +68,7 @@ def kind_for(kind: str, role: str, *, upload: bool = False) -> SheetKind:
 def receive(settings: Any, session: Session, kind_name: str, sent: Any, who: Person) -> Checked:
     """Keep a sent file (a werkzeug FileStorage or None), check it and record the outcome."""
     kind = kind_for(kind_name, who.role, upload=True)
-    if kind_name not in store.ERP_KINDS.get(settings.erp, ()):
+    if kind_name not in taken_by(settings.erp):
         raise ActionRefusedError(
             f"{settings.erp} keeps {kind.title.lower()} itself; change them there.", 409
         )

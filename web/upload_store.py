@@ -17,8 +17,6 @@ from templates_xlsx import get_kind, simulation
 
 # Who uploads each kind, and who approves it where the kind's rule asks for a second person.
 OWNERS = {"price_list": "steward", "ship_tos": "steward", "order_changes": "coordinator"}
-# What each ERP takes from Orderbridge (SAP keeps its master data itself).
-ERP_KINDS = {"netsuite": frozenset(OWNERS), "sap": frozenset({"order_changes"})}
 # Upload statuses; "invalid", "refused" and "unchanged" are checks that recorded nothing to post.
 WAITING = ("ready", "pending_approval")
 RUNNING = ("approved", "applying")

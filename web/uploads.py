@@ -19,7 +19,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 
 from core.store.models import Upload
-from templates_xlsx import get_kind
+from templates_xlsx import get_kind, taken_by
 from templates_xlsx.template import build_workbook
 from web import upload_actions as actions
 from web import upload_store as store
@@ -77,7 +77,7 @@ def index():
         kinds=kinds,
         mine=set(store.kinds_for(role)),
         erp=settings().erp,
-        erp_kinds=store.ERP_KINDS.get(settings().erp, frozenset()),
+        erp_kinds=taken_by(settings().erp),
         uploads=uploads,
         awaiting=store.awaiting,
         max_mb=settings().uploads.max_bytes / 1_000_000,
