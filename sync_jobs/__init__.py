@@ -113,6 +113,13 @@ SCHEDULE: dict[str, JobSpec] = {
             every="10s",
             urgency="urgent",
         ),
+        JobSpec(
+            "post_scheduled_prices",
+            "sync_jobs.post_scheduled_prices:PostScheduledPrices",
+            "Sends the ERP each uploaded price effective from a later day, once, on that day.",
+            every="1m",
+            urgency="normal",
+        ),
     )
 }
 

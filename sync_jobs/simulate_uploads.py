@@ -11,16 +11,23 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import record_audit
+from core.errors import RecordRejectedError, TransientError
 from core.store import session_scope
 from core.store.models import Upload, UploadRow
 from sync_jobs.base import ItemSpec
-from templates_xlsx import simulation
+from sync_jobs.erp_read_back import kept_lines
+from sync_jobs.upload_rows import load, rows_of
+from templates_xlsx import get_kind, simulation
+from templates_xlsx.posting import conflict as conflict_of
+from templates_xlsx.posting import in_effect
 from templates_xlsx.preview import row_version
+from templates_xlsx.simulation import WOULD_POST, WOULD_REFUSE
 
 log = logging.getLogger(__name__)
 ACTOR = "apply_uploads"
@@ -40,7 +47,7 @@ def plan(session: Session, data_path: Path) -> list[ItemSpec]:
         asked = upload.simulation or {}
         if asked.get("state") not in simulation.OPEN_STATES:
             continue
-        waiting = [row for row in _rows(session, upload) if row.simulation is None]
+        waiting = [row for row in rows_of(session, upload) if row.simulation is None]
         if not waiting:
             finish(session, upload, data_path)
             continue
@@ -51,6 +58,54 @@ def plan(session: Session, data_path: Path) -> list[ItemSpec]:
             version = row_version(key, {"request": asked["requested_at"]})
             specs.append(ItemSpec(key, payload, version))
     return specs
+
+
+def carry_out(job: Any, payload: dict) -> None:
+    """A row of a requested simulation: what posting it now would meet, nothing written.
+    A system failure (TransientError) propagates: the row waits for the next run."""
+    judged = _judge(job, payload)
+    if judged is not None:
+        record(job.url, job.settings.data_path, payload, *judged)
+
+
+def _judge(job: Any, payload: dict) -> tuple[str, str] | None:
+    """(outcome, message) for the row; None when its request was superseded."""
+    with session_scope(job.url) as session:
+        upload, row = load(session, payload)
+        if not asked(upload, row, payload):
+            return None
+        try:
+            change = job.change_of(session, upload, row)
+        except RecordRejectedError as exc:
+            return WOULD_REFUSE, exc.message
+        if in_effect(row.payload, change.current):
+            return WOULD_POST, "Already in effect; nothing would be sent."
+        conflict = conflict_of(get_kind(upload.kind), row, change.current)
+        key = row.business_key
+    if conflict is not None:
+        return WOULD_REFUSE, conflict
+    try:
+        records = (
+            kept_lines(job.connector, job.settings.erp, change.removes)
+            if change.removes
+            else change.records
+        )
+    except RecordRejectedError as exc:
+        return WOULD_REFUSE, exc.message
+    results = job.connector.simulate(change.entity, records) if records else []
+    return _verdict(job.settings.erp, key, results)
+
+
+def _verdict(erp: str, key: str, results: list[Any]) -> tuple[str, str]:
+    """What the ERP's answers in test mode say of the row; a system failure propagates."""
+    passing = next((r for r in results if r.transient), None)
+    if passing is not None:
+        raise TransientError(passing.message, system=erp, key=key, error_class=passing.error_class)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        return WOULD_REFUSE, f"{erp} would refuse: " + "; ".join(r.message for r in failed)
+    warnings = "; ".join(w for r in results for w in r.warnings)
+    return WOULD_POST, f"Would post to {erp}" + (f" ({warnings})" if warnings else "")
 
 
 def asked(upload: Upload, row: UploadRow, payload: dict) -> bool:
@@ -76,7 +131,7 @@ def record(url: str, data_path: Path, payload: dict, outcome: str, message: str)
 
 def finish(session: Session, upload: Upload, data_path: Path) -> None:
     session.flush()
-    rows = _rows(session, upload)
+    rows = rows_of(session, upload)
     if any(row.simulation is None for row in rows):
         return
     counts = simulation.counts(rows)
@@ -99,8 +154,3 @@ def _workbook(upload: Upload, rows: list[UploadRow], data_path: Path) -> str | N
     except Exception:  # noqa: BLE001 - the outcomes stand on the page; the workbook is extra
         log.exception("simulation workbook of upload %s failed", upload.id)
         return None
-
-
-def _rows(session: Session, upload: Upload) -> list[UploadRow]:
-    query = select(UploadRow).where(UploadRow.upload_id == upload.id)
-    return list(session.scalars(query.order_by(UploadRow.row_number)))

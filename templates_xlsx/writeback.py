@@ -29,6 +29,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from core.formula_safety import set_cell
+from core.store.models import Upload, UploadRow
+from templates_xlsx import get_kind
 from templates_xlsx.check import CheckResult
 from templates_xlsx.kind import CellError
 from templates_xlsx.validate import header_key
@@ -244,3 +246,39 @@ def blamed_field(payload: dict, headers: dict[str, str], letters: dict[str, str]
     """The field a refused row's mark goes on: the first it sets that the sheet has."""
     names = [*payload.get("set", {}), "action", *(payload.get("key") or {})]
     return next((n for n in names if n in headers and header_key(headers[n]) in letters), names[-1])
+
+
+# --- an upload's results workbook --------------------------------------------------------
+
+
+def results_path(data_path: Path, upload_id: int) -> Path:
+    return Path(data_path) / "uploads" / "results" / f"{upload_id}-results.xlsx"
+
+
+OUTCOME = {"done": "posted", "rejected": "failed", "pending": "pending", "scheduled": "scheduled"}
+
+
+def write_upload_results(upload: Upload, rows: list[UploadRow], out: Path) -> Path:
+    """The uploaded file with each row's outcome, refused rows' cells marked and listed."""
+    meta = upload.errors or {}
+    source = Path(upload.stored_path or "")
+    sheet = meta.get("sheet") or upload.kind
+    letters, filled = sheet_layout(source, sheet)
+    kind = get_kind(upload.kind)
+    headers = {name: field.header for name, field in kind.fields}
+    outcomes = {n: ("unchanged", "Matches current data; nothing to post.") for n in filled}
+    errors: list[CellError] = []
+    for row in rows:
+        outcomes[row.row_number] = (OUTCOME.get(row.status, row.status), row.message or "")
+        if row.status == "rejected":
+            name = blamed_field(row.payload, headers, letters)
+            header = headers.get(name, "")
+            errors.append(
+                CellError(row.row_number, name, header, letters.get(header_key(header), "A"),
+                          "erp_rejected", row.message or "rejected", sheet)
+            )  # fmt: skip
+    result = CheckResult(upload.kind, "valid", rows=upload.rows, errors=errors, sheet=sheet)
+    result.template = bool(meta.get("template"))
+    posted = sum(1 for r in rows if r.status == "done")
+    result.message = f"{posted} row(s) posted, {len(errors)} refused by the ERP."
+    return write_results(source, result, out, outcomes)

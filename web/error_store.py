@@ -27,7 +27,8 @@ WAITING = ("pending", "claimed")
 # Roles that only read the queue see the jobs whose noun is their area (job ids are
 # <verb>_<noun>); everyone else with access sees every job.
 READ_SCOPES: dict[str, tuple[str, ...]] = {
-    # apply_uploads: a steward reads why a price or ship-to row of theirs was refused.
+    # apply_uploads, post_scheduled_prices: a steward reads why a price or ship-to row of
+    # theirs was refused.
     "steward": ("master_data", "price", "ship_to", "customer", "item", "uploads"),
     "finance": ("invoice",),
 }
@@ -37,6 +38,7 @@ FIXED_PAYLOAD = {
     "apply_uploads": "An upload row changes only by uploading its workbook again, so its "
     "approval and the before-image that revert uses stay true; retry it as it is.",
 }
+FIXED_PAYLOAD["post_scheduled_prices"] = FIXED_PAYLOAD["apply_uploads"]
 
 
 @dataclass(frozen=True)

@@ -109,3 +109,39 @@ def test_upgrade_requeues_records_rejected_for_a_transient_failure(tmp_path):
         "SO-4": ("done", 5),
     }
     assert still_open == {"SO-1", "SO-2", "SO-3", "SO-4"}  # each resolves when it goes through
+
+
+def test_upgrade_hands_scheduled_price_postings_to_their_own_job(tmp_path):
+    """From 0009 post_scheduled_prices posts a price on its day: the items apply_uploads kept
+    for that (any status, so none is posted twice) and their queue entries move to it."""
+    from core.store.models import RecordError, WorkItem
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0008")
+    posting = {"upload_id": 1, "row_id": 2, "change": {"set": {"unit_price": "9"}}}
+    scheduled = {"upload_id": 1, "row_id": 3, "effective": "2026-03-01"}
+    with session_scope(url) as session:
+        for key, status, payload in (
+            ("price_list:A/1", "done", posting),
+            ("price_list:A/2", "rejected", scheduled),
+            ("price_list:A/3", "done", {**scheduled, "row_id": 4}),
+        ):
+            session.add(
+                WorkItem(job_id="apply_uploads", business_key=key, status=status, payload=payload)
+            )
+        session.add(
+            RecordError(
+                job_id="apply_uploads", business_key="price_list:A/2", error_class="value",
+                message="refused", payload=scheduled,
+            )
+        )  # fmt: skip
+    upgrade(url)
+    with session_scope(url) as session:
+        items = {w.business_key: w.job_id for w in session.scalars(select(WorkItem))}
+        errors = {e.business_key: e.job_id for e in session.scalars(select(RecordError))}
+    assert items == {
+        "price_list:A/1": "apply_uploads",
+        "price_list:A/2": "post_scheduled_prices",
+        "price_list:A/3": "post_scheduled_prices",
+    }
+    assert errors == {"price_list:A/2": "post_scheduled_prices"}

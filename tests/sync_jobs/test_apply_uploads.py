@@ -16,7 +16,7 @@ from sqlalchemy import select
 from core.store import session_scope
 from core.store.models import AuditLog, PriceListEntry, RecordError, Upload, UploadRow, WorkItem
 from sandbox import SandboxState
-from sync_jobs import apply_uploads, pull_master_data
+from sync_jobs import apply_uploads, post_scheduled_prices, pull_master_data
 from sync_jobs.apply_uploads import ApplyUploads
 from sync_jobs.base import RunContext
 from templates_xlsx.export import export_workbook
@@ -46,12 +46,16 @@ class Clock:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.today = TODAY
         monkeypatch.setattr(apply_uploads, "_today", lambda: self.today)
+        monkeypatch.setattr(post_scheduled_prices, "_today", lambda: self.today)
         monkeypatch.setattr(pull_master_data, "_today", lambda: self.today)
 
 
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
     return Clock(monkeypatch)
+
+
+SCHEDULED = "post_scheduled_prices"  # the job that posts a price on its day
 
 
 def upserts(state: SandboxState) -> int:
@@ -199,7 +203,7 @@ def test_a_resumed_item_whose_write_landed_is_booked_without_posting_again(
     # The write lands, then the process dies before booking it.
     with session_scope(settings.database_url) as session:
         row = session.get(UploadRow, spec.payload["row_id"])
-        change = job._change(session, session.get(Upload, upload_id), row)
+        change = job.change_of(session, session.get(Upload, upload_id), row)
     job.connector.upsert(change.entity, change.records)
     calls = upserts(world)
 
@@ -289,16 +293,16 @@ def test_a_scheduled_price_is_posted_once_on_its_day_and_revert_restores_the_old
 
     for day in (TODAY, starts - timedelta(days=1)):
         clock.today = day
-        assert run(settings).status == "completed"
+        assert run(settings, SCHEDULED).status == "completed"
         assert upserts(world) == calls
         assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
     assert sorted(s for s, _ in rows_of(settings, upload_id)) == ["done", "scheduled"]
 
     clock.today = starts
-    assert run(settings).status == "completed"
-    assert run(settings).status == "completed"
+    assert run(settings, SCHEDULED).status == "completed"
+    assert run(settings, SCHEDULED).status == "completed"
     clock.today = starts + timedelta(days=1)
-    assert run(settings).status == "completed"
+    assert run(settings, SCHEDULED).status == "completed"
 
     assert upserts(world) == calls + 1
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
@@ -338,7 +342,7 @@ def test_a_scheduled_price_reverted_before_its_day_is_never_posted(
     calls = upserts(world)
 
     clock.today = starts
-    assert run(settings).status == "completed"
+    assert run(settings, SCHEDULED).status == "completed"
 
     assert upserts(world) == calls
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
@@ -361,22 +365,24 @@ def test_a_scheduled_price_netsuite_refuses_goes_to_the_error_queue_and_a_retry_
     world.set_fault("netsuite", "partial_batch", external_ids=[SKU], code="USER_ERROR", times=1)
 
     clock.today = starts
-    assert run(settings).status == "completed"
+    assert run(settings, SCHEDULED).status == "completed"
 
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
     with session_scope(settings.database_url) as session:
         parked = session.scalars(select(RecordError)).one()
-        assert parked.job_id == "apply_uploads" and parked.status == "open"
+        assert parked.job_id == SCHEDULED and parked.status == "open"
         assert parked.payload["effective"] == starts.isoformat()
         error_id = parked.id
     ((status, message),) = [r for r in rows_of(settings, upload_id) if r[0] != "done"]
     assert status == "scheduled" and message.startswith(f"Scheduled for {starts}, not posted yet")
-    assert run(settings).status == "completed"  # a refused posting is not repeated by itself
+    assert (
+        run(settings, SCHEDULED).status == "completed"
+    )  # a refused posting is not repeated by itself
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
 
     with session_scope(settings.database_url) as session:
         retry(session, session.get(RecordError, error_id), "admin")
-    assert run(settings).status == "completed"
+    assert run(settings, SCHEDULED).status == "completed"
 
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
     assert ("done", f"Posted to netsuite on {starts.isoformat()}") in rows_of(settings, upload_id)
@@ -399,7 +405,7 @@ def test_the_same_future_price_uploaded_twice_says_it_is_already_scheduled(
     assert status_of(settings, second).status == "applied"
     calls = upserts(world)
     clock.today = starts
-    assert run(settings).status == "completed"
+    assert run(settings, SCHEDULED).status == "completed"
     assert upserts(world) == calls + 1  # the scheduled price is posted once, by the first
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
 
@@ -431,10 +437,10 @@ def test_pulling_netsuite_after_a_scheduled_price_is_posted_keeps_the_dates_and_
     upload_id = upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
     assert run(settings).status == "completed"
     clock.today = starts
-    # NetSuite is behind the store until apply_uploads posts the day's price: the pull waits.
+    # NetSuite is behind the store until the day's price is posted: the pull waits.
     assert run(settings, "pull_master_data").status == "completed"
     assert stored_entry(settings, starts).unit_price == Decimal("150.00")
-    assert run(settings).status == "completed"
+    assert run(settings, SCHEDULED).status == "completed"
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
 
     assert run(settings, "pull_master_data").status == "completed"
@@ -466,7 +472,7 @@ def test_a_price_changed_in_netsuite_itself_is_pulled_and_the_scheduled_one_stay
     assert (undated.unit_price, undated.effective_to) == (Decimal("119.00"), starts - timedelta(1))
     assert stored_entry(settings, starts).unit_price == Decimal("150.00")
     clock.today = starts
-    assert run(settings).status == "completed"
+    assert run(settings, SCHEDULED).status == "completed"
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
     # Once the scheduled price is posted, a change in NetSuite lands on the entry in effect.
     set_netsuite_price(world, "155.00")
