@@ -108,8 +108,48 @@ def prepare_embedded(settings: Any) -> None:
 # --- verbs ----------------------------------------------------------------------------
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse to start when the portal's address is taken, before anything else starts.
+
+    Binds each address waitress would listen on (SO_REUSEADDR as waitress sets it, so a port
+    in TIME_WAIT passes) and lets go at once; the web server binds it again a moment later."""
+    import errno
+    import socket
+
+    from core.errors import ConfigError
+
+    where = f"{host}:{port}"
+    try:
+        addresses = socket.getaddrinfo(
+            host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, socket.IPPROTO_TCP, socket.AI_PASSIVE
+        )
+    except socket.gaierror as exc:
+        raise ConfigError(
+            f"cannot listen on {where}: {exc.strerror}", key="web.host", hint="set a local address"
+        ) from exc
+    for family, kind, proto, _name, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise ConfigError(
+                        f"{where} is already in use by another program",
+                        key="web.port",
+                        hint="stop that program, or choose a free port with --port N "
+                        "or ORDERBRIDGE__WEB__PORT",
+                    ) from exc
+                raise ConfigError(
+                    f"cannot listen on {where}: {exc.strerror}",
+                    key="web.port",
+                    hint="choose a port above 1023 and an address of this machine (web.host)",
+                ) from exc
+
+
 def cmd_serve(args: argparse.Namespace, settings: Any) -> int:
     port = args.port or int(settings.web.port)
+    check_port_free(settings.web.host, port)
     if settings.mode == "production":
         refuse_demo_users_in_production(settings)
         return serve_web(settings, port)
@@ -155,8 +195,10 @@ def supervise(children: list[subprocess.Popen]) -> int:
 
 
 def cmd_web(args: argparse.Namespace, settings: Any) -> int:
+    port = args.port or int(settings.web.port)
+    check_port_free(settings.web.host, port)
     refuse_demo_users_in_production(settings)
-    return serve_web(settings, args.port or int(settings.web.port))
+    return serve_web(settings, port)
 
 
 def serve_web(settings: Any, port: int) -> int:

@@ -2,8 +2,9 @@
 
 A run takes the job's lease (one run per job at a time, across processes), reads the window
 [watermark - lookback, now), turns it into work items keyed by business key, claims and carries
-them out, and moves the watermark only when the whole window is done. Items left by a run
-that died are picked up by the next one; items already done are not done again.
+them out, and moves the watermark only when the whole window is done. A run whose holder died
+is closed as abandoned and its items are picked up by the next one; items already done are not
+done again.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from core.errors import (
 )
 from core.store import session_scope
 from core.store.models import JobDefinition, JobRun, Watermark, WorkItem
-from sync_jobs import get_spec, leases, load_job, trigger_for
+from sync_jobs import abandoned, get_spec, leases, load_job, trigger_for
 from sync_jobs.base import ItemSpec, Job, RunContext
 from sync_jobs.errorqueue import park, resolve_on_success
 from sync_jobs.leases import utcnow
@@ -178,16 +179,8 @@ class Runner:
             ).rowcount
             if claimed != 1:
                 return False
-            # We hold the lease, so any other run still marked running died with its process.
-            session.execute(
-                update(JobRun)
-                .where(JobRun.job_id == job_id, JobRun.status == "running", JobRun.id != run_id)
-                .values(
-                    status="interrupted",
-                    finished_at=now,
-                    summary="its process stopped; the next run resumed its work",
-                )
-            )
+            # We hold the lease, so any other run still marked running lost its holder.
+            abandoned.close_others(session, job_id, run_id)
         return True
 
     def _run(

@@ -5,7 +5,8 @@ PostgreSQL); a second scheduler waits as standby and says so in its log and in
 scheduler_instances, which the Jobs page shows. Interval triggers are anchored at a fixed
 start so leader and standby agree on fire times; (job id, scheduled time) is unique in
 job_runs, so a due time fires once even across a hand-over. APScheduler only decides when;
-firing inserts a queued run that the worker pool carries out.
+firing inserts a queued run that the worker pool carries out. The leader also sweeps: a run
+whose holder is gone is closed as abandoned, whether or not its job runs again.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import threading
+import time
 import zlib
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +30,7 @@ from sqlalchemy.engine import make_url
 from config import Settings
 from core.store import get_engine, is_sqlite, session_scope
 from core.store.models import JobCommand, JobDefinition, JobRun, SchedulerInstance
-from sync_jobs import SCHEDULE, Trigger, leases, trigger_for, validate_jobs
+from sync_jobs import SCHEDULE, Trigger, abandoned, leases, trigger_for, validate_jobs
 from sync_jobs.leases import utcnow
 from sync_jobs.runner import create_run
 from sync_jobs.worker import Worker
@@ -161,6 +163,7 @@ class SchedulerService:
             self.scheduler = self._start_apscheduler()
             for worker in pool:
                 worker.start()
+            swept_at = self._sweep()
             while not self.stop_event.wait(1.0):
                 if not self.lock.still_held():
                     log.warning(
@@ -170,12 +173,28 @@ class SchedulerService:
                 self._beat("leader")
                 self._apply_commands()
                 self._publish_next_runs()
+                if time.monotonic() - swept_at >= self._sweep_every():
+                    swept_at = self._sweep()
         finally:
             pool_stop.set()
             if self.scheduler is not None:
                 self.scheduler.shutdown(wait=False)
                 self.scheduler = None
             self.lock.release()
+
+    def _sweep_every(self) -> float:
+        # A holder is judged gone once its lease has expired, so sweeping twice a lease closes
+        # an abandoned run within one and a half leases of its holder's last beat.
+        return max(1.0, float(self.settings.scheduler.lease_seconds) / 2)
+
+    def _sweep(self) -> float:
+        """Close the runs whose holder is gone (abandoned); returns when it swept."""
+        try:
+            for run_id in abandoned.sweep(self.url):
+                log.warning("run %s was abandoned by its holder; closed", run_id)
+        except Exception:  # noqa: BLE001 - a store outage must not kill the scheduler
+            log.warning("sweeping abandoned runs failed; retrying", exc_info=True)
+        return time.monotonic()
 
     # --- APScheduler ----------------------------------------------------------------
 

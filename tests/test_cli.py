@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
+from sqlalchemy import func, select
 
 import run
+from core.store import session_scope
+from core.store.models import JobRun
 from sync_jobs import SCHEDULE
 from tests.helpers import cli
 from tests.sync_jobs import fake_jobs
@@ -82,6 +86,35 @@ def test_a_bad_setting_names_its_key_and_exits_78(settings):
         result.stderr.strip()
         == "error: web.port: expected a whole number from 1 to 65535, got 'many'"
     )
+
+
+@pytest.fixture
+def taken_port():
+    """A port another program listens on, for as long as the test runs."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        yield other.getsockname()[1]
+
+
+@pytest.mark.parametrize("verb", ["serve", "web"])
+def test_a_port_in_use_is_one_line_and_exit_78_before_anything_starts(verb, taken_port, settings):
+    result = cli(settings, verb, ORDERBRIDGE__WEB__PORT=str(taken_port))
+    assert result.returncode == 78
+    assert result.stderr.splitlines() == [
+        f"error: web.port: 127.0.0.1:{taken_port} is already in use by another program "
+        "(stop that program, or choose a free port with --port N or ORDERBRIDGE__WEB__PORT)"
+    ]
+    assert result.stdout == ""  # no banner, no demo sign-ins
+    with session_scope(settings.database_url) as session:
+        assert session.scalar(select(func.count()).select_from(JobRun)) == 0
+
+
+def test_a_port_in_use_given_with_port_is_named_too(taken_port, settings):
+    result = cli(settings, "serve", "--port", str(taken_port))
+    assert result.returncode == 78
+    assert f"127.0.0.1:{taken_port} is already in use" in result.stderr
+    assert "Orderbridge is running" not in result.stdout
 
 
 def test_an_unmigrated_store_says_what_to_run(tmp_path, settings):

@@ -121,7 +121,7 @@ def _last_run_families(store):
         if run is not None:
             failed.add_metric([job.job_id], run.failed)
     failures = GaugeMetricFamily(
-        "orderbridge_job_failures_24h", "Failed or interrupted runs in 24 hours", labels=["job_id"]
+        "orderbridge_job_failures_24h", "Failed or abandoned runs in 24 hours", labels=["job_id"]
     )
     paused = GaugeMetricFamily("orderbridge_job_paused", "1 when paused", labels=["job_id"])
     for job in jobs:

@@ -17,8 +17,10 @@ from core.audit import record_audit
 from core.store.models import ConnectionCheck, JobCommand, JobDefinition, JobRun, SchedulerInstance
 from web.store import utcnow
 
-RUN_STATUSES = ("queued", "running", "completed", "failed", "skipped", "interrupted")
-FAILED_STATUSES = ("failed", "interrupted")
+# abandoned: its holder went away mid-run and the next run (or the scheduler's sweep) closed it;
+# interrupted is the same, as versions before it wrote.
+RUN_STATUSES = ("queued", "running", "completed", "failed", "skipped", "abandoned", "interrupted")
+FAILED_STATUSES = ("failed", "abandoned", "interrupted")
 HEARTBEAT_FRESH = timedelta(minutes=1)
 OVERDUE_AFTER = timedelta(minutes=5)
 ERROR_SUMMARY_CHARS = 200

@@ -44,7 +44,7 @@ def test_a_job_killed_mid_run_is_resumed_by_the_next_run(settings):
         statuses = [run.status for run in session.scalars(select(JobRun))]
         assert session.scalars(select(Watermark)).first() is not None
     assert "running" not in statuses  # the last run marked its dead predecessors
-    assert statuses.count("interrupted") >= 1
+    assert statuses.count("abandoned") >= 1
 
 
 def test_job_run_exits_3_while_the_job_runs_elsewhere(settings):

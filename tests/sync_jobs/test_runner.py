@@ -183,7 +183,7 @@ def test_a_dead_holders_claims_are_taken_over_at_once(settings):
     confirms = (settings.data_path / "fake_job.confirms").read_text().split()
     assert confirms == ["k000"]  # only the item its dead holder was carrying
     statuses = sorted(run.status for run in rows(url, JobRun))
-    assert statuses == ["completed", "interrupted"]
+    assert statuses == ["abandoned", "completed"]
 
 
 def test_an_expired_lease_on_another_host_is_taken_over(settings):

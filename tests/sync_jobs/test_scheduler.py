@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from core.store import session_scope
-from core.store.models import JobCommand, JobDefinition, JobRun, SchedulerInstance
-from sync_jobs import SCHEDULE, Trigger
+from core.store.models import JobCommand, JobDefinition, JobLease, JobRun, SchedulerInstance
+from sync_jobs import SCHEDULE, Trigger, leases
 from sync_jobs.scheduler import EnqueueExecutor, apscheduler_trigger
 from tests.helpers import cli_popen
 from tests.sync_jobs import fake_jobs
@@ -100,6 +100,34 @@ def test_run_now_and_pause_are_carried_out_by_the_scheduler(settings):
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
+
+
+def test_the_leader_sweeps_a_run_abandoned_by_its_holder_of_a_paused_job(settings):
+    url = settings.database_url
+    dead = f"{leases.HOST}:999999:dead"
+    with session_scope(url) as session:
+        run = JobRun(
+            job_id="fake_job",
+            scheduled_at=datetime.now(timezone.utc),
+            status="running",
+            worker=dead,
+            started_at=datetime.now(timezone.utc),
+            heartbeat_at=datetime.now(timezone.utc),
+        )
+        session.add(run)
+        session.flush()
+        session.add(JobLease(job_id="fake_job", holder=dead, run_id=run.id))
+    paused = dict(FAST, ORDERBRIDGE__JOBS__FAKE_JOB__PAUSED="true")
+    process = cli_popen(settings, "scheduler", **paused)
+    try:
+        # Paused, the job never runs again; only the sweep can close its run.
+        assert wait_for(lambda: [r.status for r in runs(url)] == ["abandoned"])
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, log = process.communicate(timeout=30)
+    (closed,) = runs(url)
+    assert "closed by the scheduler's sweep" in closed.summary
+    assert f"run {closed.id} was abandoned by its holder; closed" in log
 
 
 def _definition(url):

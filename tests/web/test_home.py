@@ -89,3 +89,9 @@ def test_finance_sees_delivered_shipments_not_yet_invoiced(client, db_url):
 
 def test_auditor_sees_recent_changes(client, db_url):
     assert "user_created" in home_as(client, "auditor")
+
+
+def test_admin_counts_an_abandoned_run_among_the_failed(client, db_url):
+    add_job(db_url, "track_shipments")
+    add_run(db_url, "track_shipments", status="abandoned")
+    assert "track_shipments: 1 failed; last run abandoned" in home_as(client, "admin")

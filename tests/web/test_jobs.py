@@ -113,3 +113,14 @@ def test_redirect_after_a_command_stays_on_the_site(admin, db_url):
 def test_overdue_jobs_are_flagged(admin, db_url):
     add_job(db_url, next_run_at=now() - timedelta(hours=1))
     assert "overdue" in admin.get("/jobs").get_data(as_text=True)
+
+
+def test_an_abandoned_run_is_shown_as_a_failure(admin, db_url):
+    add_job(db_url)
+    add_run(db_url, status="abandoned", summary="abandoned: its holder h:1:x was last seen ...")
+    page = admin.get("/jobs").get_data(as_text=True)
+    row = page.split('id="job-sync_orders"')[1].split("</tr>")[0]
+    assert '<span class="status abandoned">abandoned</span>' in row
+    assert '<span class="bad">1</span>' in row  # Failures 24 h
+    detail = admin.get("/jobs/sync_orders").get_data(as_text=True)
+    assert "abandoned: its holder h:1:x was last seen" in detail
