@@ -10,7 +10,7 @@ SLA hours and owners per kind come from settings (`exceptions.*`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from core import records as rec
 from core.store.models import OpsException
 
 SYSTEM_USER = "system"
@@ -132,3 +133,27 @@ def settle(
     keep = {(c.kind, c.business_key) for c in cases}
     closed = resolve_cases(session, kinds, subject, keep, now, "resolved: the cause went away")
     return len(cases), closed
+
+
+def fill_amounts(
+    session: Session,
+    kinds: Iterable[str],
+    value_of: Callable[[Session, OpsException], rec.Money | None],
+) -> int:
+    """Give the open cases of these kinds that have no amount the value `value_of` finds now
+    (a case raised before its order reached the store, or before amounts were kept); returns
+    how many it filled. A case whose value is still unknown stays empty."""
+    rows = session.scalars(
+        select(OpsException).where(
+            OpsException.kind.in_(list(kinds)),
+            OpsException.status == "open",
+            OpsException.amount.is_(None),
+        )
+    ).all()
+    filled = 0
+    for row in rows:
+        value = value_of(session, row)
+        if value is not None:
+            row.amount, row.currency = value.amount, value.currency
+            filled += 1
+    return filled

@@ -58,6 +58,7 @@ SHIP_METHOD_NAMES = {
 # ERP statuses under which an order's lines may go to the warehouse.
 RELEASED = ("open", "partially_shipped", "in_progress")
 BACKORDER_SLA = timedelta(days=2)
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -189,8 +190,10 @@ def open_exception(
     message: str,
     hint: str,
     details: Any = None,
+    value: rec.Money | None = None,
 ) -> None:
-    """Open (or refresh) the exception a person must chase for this key."""
+    """Open (or refresh) the exception a person must chase for this key, with the value at
+    stake (the queue's Amount) where the caller knows it."""
     now = utcnow()
     row = session.scalars(
         select(m.OpsException).filter_by(kind=kind, business_key=business_key)
@@ -205,8 +208,29 @@ def open_exception(
         )
         session.add(row)
     row.order_number, row.message, row.hint, row.details = order_number, message, hint, details
+    row.amount = value.amount if value else None
+    row.currency = value.currency if value else None
     row.source_job, row.status, row.last_seen = source_job, "open", now
     row.resolved_at = row.resolved_by = None
+
+
+def backorder_value(quantity: Decimal, unit_price: Decimal, currency: str) -> rec.Money:
+    """What a backorder holds back: the backordered quantity at the line's unit price, to
+    the cent."""
+    return rec.Money((quantity * unit_price).quantize(CENT), currency)
+
+
+def backorder_case_value(session: Session, case: m.OpsException) -> rec.Money | None:
+    """The value of a backorder case (key "<order>/<line>") from its order line now."""
+    number, _, line_no = case.business_key.rpartition("/")
+    if not line_no.isdigit():
+        return None
+    line = session.scalars(
+        select(m.OrderLine).filter_by(order_number=number, line_no=int(line_no))
+    ).first()
+    if line is None or line.quantity_backordered <= 0:
+        return None
+    return backorder_value(line.quantity_backordered, line.unit_price, line.currency)
 
 
 def close_exception(session: Session, kind: str, business_key: str, comment: str) -> None:

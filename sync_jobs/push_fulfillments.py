@@ -4,7 +4,8 @@ One work item per order. Its lines not yet sent are split by their item settings
 line is left to the ERP's purchase order, a kit line ships whole, a stock line ships from the
 warehouse that fills most lines (by the 3PL's availability now; ties by `flows.warehouses`)
 and what that warehouse lacks is backordered for release_backorders, with an exception for the
-coordinator. The store's order lines are the ledger of what went where.
+coordinator worth the backordered quantity at the line's unit price. The store's order lines
+are the ledger of what went where.
 
 The client reference "OB-<order>-F<first line>" is decided before the 3PL sees it, so an
 interrupted item is confirmed by reading that order back from the 3PL.
@@ -30,6 +31,7 @@ from core.store.opcopy import set_line_progress, upsert_order
 from sync_jobs.base import ItemSpec, Job, RunContext
 from sync_jobs.flows_common import (
     RELEASED,
+    backorder_value,
     bind,
     carrier_service,
     choose_warehouse,
@@ -266,6 +268,7 @@ class PushFulfillments(Job):
                         "release_backorders ships it when stock arrives; tell the customer "
                         "the expected date",
                         {"sku": line["sku"], "backordered": str(short), "line_no": no},
+                        backorder_value(short, line["price"], line["currency"]),
                     )
 
     def api_calls(self) -> int:

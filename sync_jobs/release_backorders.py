@@ -29,8 +29,11 @@ from core.store import models as m
 from core.store import session_scope
 from core.store.opcopy import set_line_progress
 from sync_jobs.base import ItemSpec, Job, RunContext
+from sync_jobs.exceptions import fill_amounts
 from sync_jobs.flows_common import (
     RELEASED,
+    backorder_case_value,
+    backorder_value,
     bind,
     carrier_service,
     client_reference,
@@ -58,6 +61,8 @@ class ReleaseBackorders(Job):
 
     def plan(self, ctx: RunContext) -> Iterable[ItemSpec]:
         with session_scope(self.url) as session:
+            # Backorders opened before their amount was kept get it while they wait.
+            fill_amounts(session, ("backorder",), backorder_case_value)
             waiting = sorted(
                 set(
                     session.scalars(
@@ -166,6 +171,7 @@ class ReleaseBackorders(Job):
                     f"still backordered ({sent['qty']} released from {sent['warehouse']})",
                     "released as more stock arrives; tell the customer the expected date",
                     {"sku": line["sku"], "backordered": str(left), "line_no": line["line_no"]},
+                    backorder_value(left, line["price"], line["currency"]),
                 )
         return sent
 

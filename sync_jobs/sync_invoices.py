@@ -313,7 +313,10 @@ def subtotal(invoice: rec.Invoice) -> Decimal:
 def check_invoice(
     invoice: rec.Invoice, reference: Reference, rules: Rules, system: str
 ) -> list[Case]:
-    """Every discrepancy of one invoice, each with its amount in the invoice's currency."""
+    """Every discrepancy of one invoice, each with its amount in the invoice's currency: the
+    difference billed (over the shipped quantity, the order or list price, the expected tax,
+    the allowed freight; negative when billed short), or the invoice's subtotal when its order
+    is unknown."""
 
     def case(kind: str, key: str, message: str, amount: Decimal, hint: str, **details) -> Case:
         return Case(

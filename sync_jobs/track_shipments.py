@@ -1,6 +1,7 @@
 """track_shipments: ask the carriers about every open shipment, store the tracking events, and
 keep the shipment exceptions in the queue (late, no movement, damaged, returned to sender,
-delivered without proof of delivery).
+delivered without proof of delivery), each worth the shipment's value (its lines at their
+order lines' prices).
 
 Open shipments come from the store's shipments table. While the store holds no shipment at
 all (a fresh install before any shipment sync ran), the ERP's shipments of the window are
@@ -13,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from connectors import get_connector
 from connectors.carriers import guess_carrier
@@ -27,7 +30,7 @@ from core.store import models as m
 from core.store import session_scope
 from core.store.opcopy import add_tracking_events, upsert_shipment
 from sync_jobs.base import ItemSpec, Job, RunContext
-from sync_jobs.exceptions import Case, settle
+from sync_jobs.exceptions import Case, fill_amounts, settle
 
 KINDS = (
     "shipment_late",
@@ -38,6 +41,7 @@ KINDS = (
 )
 DONE = (st.RETURNED_TO_SENDER, st.CANCELLED)
 DEFAULT_NO_MOVEMENT_DAYS = 4
+CENT = Decimal("0.01")
 
 
 class TrackShipments(Job):
@@ -54,6 +58,10 @@ class TrackShipments(Job):
     # -- planning ------------------------------------------------------------------------------
 
     def plan(self, ctx: RunContext) -> Iterable[ItemSpec]:
+        with session_scope(self.settings.database_url) as session:
+            # A returned or damaged shipment is not asked about again, so a case raised
+            # before its order was stored gets its amount here.
+            fill_amounts(session, KINDS, case_value)
         version = ctx.window_end.isoformat()
         skipped = 0
         for number, carrier, tracking, seed in self._open_shipments(ctx):
@@ -111,7 +119,8 @@ class TrackShipments(Job):
             row = session.scalars(select(m.Shipment).filter_by(number=business_key)).one()
             add_tracking_events(session, tracking, carrier, result.events)
             apply_tracking(row, result)
-            cases = shipment_cases(row, result, now, self._no_movement_days(carrier))
+            days = self._no_movement_days(carrier)
+            cases = shipment_cases(row, result, now, days, shipment_value(session, row))
             settle(session, self.settings, self.job_id, KINDS, business_key, cases, now)
         return None
 
@@ -160,12 +169,47 @@ def has_pod(row: m.Shipment) -> bool:
     return row.pod_location is not None or row.pod_signed_by is not None
 
 
+def shipment_value(session: Session, row: m.Shipment) -> rec.Money | None:
+    """What the shipment carries: each of its lines at its order line's unit price, to the
+    cent. None while the store lacks a line's order line (the order is not synced yet) or
+    the lines mix currencies: an amount that leaves something out would mislead."""
+    lines = session.execute(
+        select(m.ShipmentLine.quantity, m.OrderLine.unit_price, m.OrderLine.currency)
+        .outerjoin(
+            m.OrderLine,
+            (m.OrderLine.order_number == row.order_number)
+            & (m.OrderLine.line_no == m.ShipmentLine.order_line_no),
+        )
+        .where(m.ShipmentLine.shipment_number == row.number)
+    ).all()
+    currencies = {currency for _, _, currency in lines}
+    if not lines or None in currencies or len(currencies) > 1:
+        return None
+    total = sum((quantity * price for quantity, price, _ in lines), Decimal(0))
+    return rec.Money(total.quantize(CENT), currencies.pop())
+
+
+def case_value(session: Session, case: m.OpsException) -> rec.Money | None:
+    """The value of the shipment a case is about (its business key is the shipment)."""
+    row = session.scalars(select(m.Shipment).filter_by(number=case.business_key)).first()
+    return shipment_value(session, row) if row is not None else None
+
+
 def shipment_cases(
-    row: m.Shipment, result: TrackResult, now: datetime, no_movement_days: int
+    row: m.Shipment,
+    result: TrackResult,
+    now: datetime,
+    no_movement_days: int,
+    value: rec.Money | None = None,
 ) -> list[Case]:
-    """The one exception a shipment is in now, if any; the most specific cause wins (a
-    damaged parcel is also late, but damage is what someone must act on)."""
-    base = {"order_number": row.order_number, "system": row.carrier}
+    """The one exception a shipment is in now, if any, worth `value`; the most specific cause
+    wins (a damaged parcel is also late, but damage is what someone must act on)."""
+    base = {
+        "order_number": row.order_number,
+        "system": row.carrier,
+        "amount": value.amount if value else None,
+        "currency": value.currency if value else None,
+    }
     details = {
         "shipment": row.number,
         "tracking_number": row.tracking_number,
