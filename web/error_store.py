@@ -34,11 +34,11 @@ READ_SCOPES: dict[str, tuple[str, ...]] = {
 }
 UNCHANGED = object()
 # Jobs whose payload a person may not edit here, and what to do instead.
-FIXED_PAYLOAD = {
-    "apply_uploads": "An upload row changes only by uploading its workbook again, so its "
-    "approval and the before-image that revert uses stay true; retry it as it is.",
-}
-FIXED_PAYLOAD["post_scheduled_prices"] = FIXED_PAYLOAD["apply_uploads"]
+_UPLOAD_ROW = (
+    "An upload row changes only by uploading its workbook again, so its approval and the "
+    "before-image that revert uses stay true; retry it as it is."
+)
+FIXED_PAYLOAD = {"apply_uploads": _UPLOAD_ROW, "post_scheduled_prices": _UPLOAD_ROW}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sandbox.cli import state_path
 from sync_jobs.leases import utcnow
 from sync_jobs.runner import Runner, create_run
 from templates_xlsx.preview import approve, preview, record_revert, record_upload
+from tests.sync_jobs.flows import Flows, make_flows
 
 TODAY = date(2026, 3, 2)
 SKU, LEVEL, CURRENCY = "00302", "Base Price", "USD"
@@ -35,6 +36,14 @@ def netsuite_world(settings) -> Iterator[SandboxState]:
     finally:
         http.set_transport(None)
         state.close()
+
+
+def sap_world(make_settings) -> Iterator[Flows]:
+    """A seeded sandbox with SAP as the ERP; the store filled with its master data and orders."""
+    for flows in make_flows(make_settings, erp="sap"):
+        assert flows.run("pull_master_data").status == "completed"
+        assert flows.run("sync_orders").status == "completed"
+        yield flows
 
 
 def run(settings, job_id: str = "apply_uploads"):

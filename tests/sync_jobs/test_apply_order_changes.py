@@ -24,9 +24,9 @@ from tests.sync_jobs.erp_world import (
     results_sheet,
     revert,
     run,
+    sap_world,
     submit,
 )
-from tests.sync_jobs.flows import make_flows
 
 CUSTOMER = "C00311"  # open orders 00000704, 00000708 and 00000717, nothing shipped yet
 
@@ -169,10 +169,7 @@ def test_a_ship_to_change_reaches_netsuite_as_the_customers_address_book_entry(
 
 @pytest.fixture
 def sap(make_settings):
-    for flows in make_flows(make_settings, erp="sap"):
-        assert flows.run("pull_master_data").status == "completed"
-        assert flows.run("sync_orders").status == "completed"
-        yield flows
+    yield from sap_world(make_settings)
 
 
 def test_an_order_change_reaches_the_sap_order_it_names_and_creates_none(sap, tmp_path):

@@ -23,8 +23,7 @@ from sandbox.netsuite import nodes
 from templates_xlsx import simulation
 from templates_xlsx.export import export_workbook
 from templates_xlsx.preview import preview, record_upload
-from tests.sync_jobs.erp_world import TODAY, netsuite_world, run
-from tests.sync_jobs.flows import make_flows
+from tests.sync_jobs.erp_world import TODAY, netsuite_world, run, sap_world
 from tests.sync_jobs.test_apply_order_changes import edit
 
 CUSTOMER = "C00311"  # open orders 00000704, 00000708 and 00000717, nothing shipped yet
@@ -218,10 +217,7 @@ def test_an_outage_leaves_the_simulation_pending_and_the_next_run_completes_it(
 
 @pytest.fixture
 def sap(make_settings):
-    for flows in make_flows(make_settings, erp="sap"):
-        assert flows.run("pull_master_data").status == "completed"
-        assert flows.run("sync_orders").status == "completed"
-        yield flows
+    yield from sap_world(make_settings)
 
 
 def sap_order(settings, state: SandboxState) -> tuple[str, str, str, list]:
