@@ -53,6 +53,17 @@ def job_json(job: job_store.JobView) -> dict[str, Any]:
         "last_run": run_json(job.last_run) if job.last_run else None,
         "failures_24h": job.failures_24h,
         "pending_commands": job.pending,
+        "long_run": _long_run_json(job.long_run) if job.long_run else None,
+    }
+
+
+def _long_run_json(found) -> dict[str, Any]:
+    """A running run far past the job's usual duration (see web/long_runs.py)."""
+    return {
+        "run_id": found.run.id,
+        "running_seconds": round(found.elapsed, 1),
+        "usual_seconds": round(found.usual, 1) if found.usual is not None else None,
+        "flagged_after_seconds": round(found.limit, 1),
     }
 
 

@@ -76,16 +76,29 @@ def _failed_runs(store: Session, now: datetime) -> Attention:
 
 
 def _stalled_jobs(store: Session, now: datetime) -> Attention:
-    card = Attention("Jobs with no recent run", endpoint="jobs.index", link_label="Jobs")
-    for job in job_store.list_jobs(store):
+    """Jobs overdue, runs whose holder stopped reporting, and runs alive but going on far
+    longer than the job usually takes (a hung call keeps its heartbeat fresh)."""
+    card = Attention(
+        "Jobs overdue, stuck or running long", endpoint="jobs.index", link_label="Jobs"
+    )
+    jobs = job_store.list_jobs(store)
+    for job in jobs:
         if job.overdue(now):
             card.items.append(
                 f"{job.job_id}: due at {job.definition.next_run_at:%Y-%m-%d %H:%M} UTC"
             )
     lease = timedelta(seconds=settings().scheduler.lease_seconds)
     stuck = select(JobRun).where(JobRun.status == "running", JobRun.heartbeat_at < now - lease)
+    silent = set()
     for run in store.scalars(stuck):
+        silent.add(run.id)
         card.items.append(f"{run.job_id}: run {run.id} has not reported for over {lease}")
+    long = [job.long_run for job in jobs if job.long_run and job.long_run.run.id not in silent]
+    for found in long:
+        card.items.append(f"{found.job_id}: {found.describe(duration)}")
+    if long:
+        card.summary = f"{len(long)} running far longer than usual"
+        card.summary_level = "bad"
     return card
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import record_audit
 from core.store.models import ConnectionCheck, JobCommand, JobDefinition, JobRun, SchedulerInstance
+from web.long_runs import LongRun, long_runs
 from web.store import utcnow
 
 # abandoned: its holder went away mid-run and the next run (or the scheduler's sweep) closed it;
@@ -47,6 +48,7 @@ class JobView:
     last_run: JobRun | None
     failures_24h: int
     pending: list[str] = field(default_factory=list)
+    long_run: LongRun | None = None  # its running run, when that is far past its usual time
 
     @property
     def job_id(self) -> str:
@@ -55,6 +57,13 @@ class JobView:
     @property
     def last_duration(self) -> float | None:
         return duration_seconds(self.last_run)
+
+    def running_for(self, now: datetime) -> float | None:
+        """How long its last run has been running, or None when it is not running."""
+        run = self.last_run
+        if run is None or run.status != "running" or run.started_at is None:
+            return None
+        return max(0.0, (now - run.started_at).total_seconds())
 
     def overdue(self, now: datetime) -> bool:
         nxt = self.definition.next_run_at
@@ -94,9 +103,16 @@ def list_jobs(session: Session) -> list[JobView]:
     latest = latest_runs(session)
     failures = _failures_since(session, now - timedelta(hours=24))
     pending = _pending_commands(session)
+    long = long_runs(session, now)
     definitions = session.scalars(select(JobDefinition).order_by(JobDefinition.job_id))
     return [
-        JobView(d, latest.get(d.job_id), failures.get(d.job_id, 0), pending.get(d.job_id, []))
+        JobView(
+            d,
+            latest.get(d.job_id),
+            failures.get(d.job_id, 0),
+            pending.get(d.job_id, []),
+            long.get(d.job_id),
+        )
         for d in definitions
     ]
 

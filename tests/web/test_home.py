@@ -95,3 +95,20 @@ def test_admin_counts_an_abandoned_run_among_the_failed(client, db_url):
     add_job(db_url, "track_shipments")
     add_run(db_url, "track_shipments", status="abandoned")
     assert "track_shipments: 1 failed; last run abandoned" in home_as(client, "admin")
+
+
+def test_admin_home_counts_a_live_run_going_on_far_longer_than_usual(client, db_url):
+    add_job(db_url, "sync_invoices")
+    for i in range(4):
+        started = 300 + i * 30
+        add_run(
+            db_url,
+            "sync_invoices",
+            minutes_ago=started,
+            finished_at=now() - timedelta(minutes=started) + timedelta(seconds=40),
+        )
+    fields = {"status": "running", "finished_at": None, "heartbeat_at": now(), "read": 0}
+    run_id = add_run(db_url, "sync_invoices", minutes_ago=125, **fields)
+    page = home_as(client, "admin")
+    assert "1 running far longer than usual" in page
+    assert f"sync_invoices: run {run_id} running for 2 h 5 min (usually 40 s)" in page

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.store import session_scope
-from core.store.models import AuditLog, ConnectionCheck, JobCommand, JobDefinition
+from core.store.models import AuditLog, ConnectionCheck, JobCommand, JobDefinition, JobRun
 from tests.web.helpers import add_job, add_run, add_scheduler, csrf_token, now
 
 
@@ -124,3 +124,52 @@ def test_an_abandoned_run_is_shown_as_a_failure(admin, db_url):
     assert '<span class="bad">1</span>' in row  # Failures 24 h
     detail = admin.get("/jobs/sync_orders").get_data(as_text=True)
     assert "abandoned: its holder h:1:x was last seen" in detail
+
+
+def _history(db_url, job_id: str, seconds: int, runs: int = 5) -> None:
+    for i in range(runs):
+        minutes = 600 + i * 60
+        finished = now() - timedelta(minutes=minutes) + timedelta(seconds=seconds)
+        add_run(db_url, job_id, minutes_ago=minutes, finished_at=finished)
+
+
+def _running(db_url, job_id: str, minutes: int) -> int:
+    # alive: its holder still reports, so no sweep closes it
+    fields = {"status": "running", "finished_at": None, "heartbeat_at": now()}
+    return add_run(db_url, job_id, minutes_ago=minutes, **fields)
+
+
+def test_a_run_going_on_far_longer_than_usual_is_flagged_with_its_usual_time(admin, db_url):
+    add_job(db_url, "sync_orders")
+    add_job(db_url, "track_shipments")
+    _history(db_url, "sync_orders", seconds=600)  # usually 10 min
+    _history(db_url, "track_shipments", seconds=600)
+    run_id = _running(db_url, "sync_orders", minutes=45)  # past 3 x 10 min
+    _running(db_url, "track_shipments", minutes=25)  # long, but under 3 x its usual
+    page = admin.get("/jobs").get_data(as_text=True)
+    row = page.split('id="job-sync_orders"')[1].split("</tr>")[0]
+    assert "running 45 min" in row and "far longer than usual" in row
+    assert "usually 10 min" in row
+    other = page.split('id="job-track_shipments"')[1].split("</tr>")[0]
+    assert "running 25 min" in other and "far longer than usual" not in other
+    api = admin.get("/api/jobs/sync_orders").get_json()
+    assert api["long_run"]["run_id"] == run_id and api["long_run"]["usual_seconds"] == 600.0
+    assert admin.get("/api/jobs/track_shipments").get_json()["long_run"] is None
+
+
+def test_a_short_job_is_not_flagged_before_the_floor_and_one_with_no_history_at_the_ceiling(
+    admin, db_url
+):
+    add_job(db_url, "sync_orders")
+    add_job(db_url, "release_backorders")
+    _history(db_url, "sync_orders", seconds=4)  # 3 x 4 s is far under the 15-minute floor
+    _running(db_url, "sync_orders", minutes=10)
+    _running(db_url, "release_backorders", minutes=90)  # no history: flagged only past 2 h
+    page = admin.get("/jobs").get_data(as_text=True)
+    assert "far longer than usual" not in page
+    with session_scope(db_url) as session:
+        run = session.scalars(select(JobRun).where(JobRun.job_id == "release_backorders")).one()
+        run.started_at = now() - timedelta(hours=3)
+    row = admin.get("/jobs").get_data(as_text=True).split('id="job-release_backorders"')[1]
+    row = row.split("</tr>")[0]
+    assert "far longer than usual" in row and "no usual time yet; flagged past 2 h" in row
