@@ -9,77 +9,15 @@ read in key order, so the match can join them without grouping when their keys a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, Select, and_, cast, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.store import models as m
-
-CHUNK = 50_000  # rows per fetch: bounded memory on a server-side cursor, few round trips
-
-
-def _e4(column: Any) -> Any:
-    """The column in ten-thousandths as an integer, rounded by the database (half away from
-    zero on both engines; SQLite keeps Numeric as REAL, so the rounding absorbs its error)."""
-    return cast(func.round(column * 10000), BigInteger)
-
-
-def _milli(e4: np.ndarray) -> np.ndarray:
-    """Ten-thousandths to thousandths, half up (away from zero), as Decimal ROUND_HALF_UP."""
-    return np.sign(e4) * ((np.abs(e4) + 5) // 10)
-
-
-def _days(values: np.ndarray) -> pd.arrays.IntegerArray:
-    """Dates (date objects or ISO text) as days since 1970-01-01, missing where NULL."""
-    days = values.astype("datetime64[D]")
-    missing = np.isnat(days)
-    return pd.arrays.IntegerArray(
-        np.where(missing, 0, days.astype(np.int64)).astype(np.int32), missing
-    )
-
-
-_KINDS: dict[str, Callable[[tuple[Any, ...]], np.ndarray]] = {
-    "text": lambda values: np.array(values, dtype=object),
-    "int": lambda values: np.fromiter(values, dtype=np.int64, count=len(values)),
-    "bool": lambda values: np.fromiter(values, dtype=bool, count=len(values)),
-    "date": lambda values: np.array(values, dtype="datetime64[D]"),
-}
-
-
-def _cursor(connection: Connection) -> Any:
-    """A driver cursor: server-side on PostgreSQL, so rows arrive a chunk at a time."""
-    driver = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        return driver.cursor(name="reconcile_sides")
-    return driver.cursor()
-
-
-def _read(session: Session, statement: Select, kinds: dict[str, str]) -> dict[str, np.ndarray]:
-    """The statement's rows, a chunk at a time, as one array per column (named by `kinds`).
-
-    The select is compiled by SQLAlchemy and fetched on the driver's cursor: SQLAlchemy's
-    result rows cost more per line than the database does. Its parameters (the period's
-    dates and this module's constants) are rendered as literals by SQLAlchemy."""
-    connection = session.connection()
-    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in kinds}
-    cursor = _cursor(connection)
-    try:
-        cursor.execute(str(compiled))
-        while chunk := cursor.fetchmany(CHUNK):
-            for (name, kind), values in zip(kinds.items(), zip(*chunk, strict=True), strict=True):
-                parts[name].append(_KINDS[kind](values))
-    finally:
-        cursor.close()
-    return {
-        name: np.concatenate(arrays) if arrays else _KINDS[kinds[name]](())
-        for name, arrays in parts.items()
-    }
+from reports.column_read import days, e4, milli, read_columns
 
 
 def _key_order(session: Session, number: Any, line_no: Any) -> tuple[Any, Any]:
@@ -103,16 +41,16 @@ def _orders(session: Session, date_from: date, date_to: date) -> pd.DataFrame:
             line.line_no,
             line.sku,
             func.coalesce(func.nullif(line.currency, ""), m.Order.currency),
-            _e4(line.quantity),
-            _e4(line.unit_price),
+            e4(line.quantity),
+            e4(line.unit_price),
         )
         .select_from(line)
         .join(m.Order, m.Order.number == line.order_number)
         .where(m.Order.order_date.between(date_from, date_to))
     )
     kinds = {"order_number": "text", "line_no": "int", "sku": "text", "currency": "text"}
-    got = _read(session, statement, kinds | {"quantity_e4": "int", "price_e4": "int"})
-    got["quantity_milli"] = _milli(got.pop("quantity_e4"))
+    got = read_columns(session, statement, kinds | {"quantity_e4": "int", "price_e4": "int"})
+    got["quantity_milli"] = milli(got.pop("quantity_e4"))
     return pd.DataFrame({name: got[name] for name in (*kinds, "quantity_milli", "price_e4")})
 
 
@@ -122,7 +60,7 @@ def _shipments(session: Session, date_from: date, date_to: date) -> pd.DataFrame
         select(
             shipment.order_number,
             line.order_line_no,
-            _e4(line.quantity),
+            e4(line.quantity),
             shipment.number,
             shipment.ship_date,  # ISO text from SQLite, a date from PostgreSQL: numpy takes both
             shipment.status == "delivered",
@@ -147,14 +85,14 @@ def _shipments(session: Session, date_from: date, date_to: date) -> pd.DataFrame
         "delivered": "bool",
         "has_pod": "bool",
     }
-    got = _read(session, statement, kinds)
+    got = read_columns(session, statement, kinds)
     return pd.DataFrame(
         {
             "order_number": got["order_number"],
             "line_no": got["line_no"],
-            "quantity_milli": _milli(got["quantity_e4"]),
+            "quantity_milli": milli(got["quantity_e4"]),
             "shipment_number": got["shipment_number"],
-            "ship_day": _days(got["ship_date"]),
+            "ship_day": days(got["ship_date"]),
             "delivered": got["delivered"],
             "has_pod": got["has_pod"],
         }
@@ -168,8 +106,8 @@ def _invoices(session: Session, date_from: date, date_to: date) -> pd.DataFrame:
         select(
             invoice.order_number,
             line_no,
-            _e4(line.quantity),
-            _e4(line.unit_price),
+            e4(line.quantity),
+            e4(line.unit_price),
             func.coalesce(func.nullif(line.currency, ""), invoice.currency),
             invoice.number,
         )
@@ -194,8 +132,8 @@ def _invoices(session: Session, date_from: date, date_to: date) -> pd.DataFrame:
         "currency": "text",
         "invoice_number": "text",
     }
-    got = _read(session, statement, kinds)
-    got["quantity_milli"] = _milli(got.pop("quantity_e4"))
+    got = read_columns(session, statement, kinds)
+    got["quantity_milli"] = milli(got.pop("quantity_e4"))
     names = ("order_number", "line_no", "quantity_milli", "price_e4", "currency")
     return pd.DataFrame({name: got[name] for name in (*names, "invoice_number")})
 
