@@ -46,6 +46,28 @@ def index():
         )
 
 
+@bp.get("/export.csv")
+def export_csv():
+    return _export("csv")
+
+
+@bp.get("/export.xlsx")
+def export_xlsx():
+    return _export("xlsx")
+
+
+def _export(fmt: str):
+    """The rows the page's filters select, every page, within the reader's scope."""
+    filters = Filters.of(request.args)
+    role, me = current_user.role, current_user.username
+    back = url_for("errors.index", **filters.args())
+
+    def read(store):
+        return error_store.export_rows(store, filters, role, me)
+
+    return error_store.DOWNLOAD.respond(fmt, read, back)
+
+
 def _error_or_404(store, error_id: int):
     error = error_store.get_error(store, error_id, current_user.role)
     if error is None:

@@ -42,6 +42,28 @@ def index():
         )
 
 
+@bp.get("/export.csv")
+def export_csv():
+    return _export("csv")
+
+
+@bp.get("/export.xlsx")
+def export_xlsx():
+    return _export("xlsx")
+
+
+def _export(fmt: str):
+    """The cases the page's filters select, every page, within the reader's scope."""
+    filters = Filters.of(request.args)
+    role, owners = current_user.role, mine()
+    back = url_for("exceptions.index", **filters.args())
+
+    def read(store):
+        return exception_store.export_rows(store, filters, role, owners)
+
+    return exception_store.DOWNLOAD.respond(fmt, read, back)
+
+
 def _exception_or_404(store, exception_id: int):
     row = exception_store.get_exception(store, exception_id, current_user.role)
     if row is None:
