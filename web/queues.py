@@ -127,7 +127,7 @@ class Sortable:
         return self.dir or usual
 
     def sorted_by(self, key: str) -> str:
-        """"asc" or "desc" when the list is sorted by this column, else ""."""
+        """The direction ("asc", "desc") when the list is sorted by this column, else empty."""
         return self.direction if key == self.sort_key else ""
 
     def sort_args(self, key: str) -> dict[str, str]:
