@@ -5,6 +5,7 @@ own jobs' errors."""
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -46,26 +47,16 @@ def index():
         )
 
 
-@bp.get("/export.csv")
-def export_csv():
-    return _export("csv")
-
-
-@bp.get("/export.xlsx")
-def export_xlsx():
-    return _export("xlsx")
-
-
-def _export(fmt: str):
-    """The rows the page's filters select, every page, within the reader's scope."""
+# One view for both files: the path's ending says which.
+@bp.get("/export.csv", endpoint="export_csv")
+@bp.get("/export.xlsx", endpoint="export_xlsx")
+def export():
+    """Every row the page's filters select, all pages, within the reader's scope."""
     filters = Filters.of(request.args)
-    role, me = current_user.role, current_user.username
-    back = url_for("errors.index", **filters.args())
-
-    def read(store):
-        return error_store.export_rows(store, filters, role, me)
-
-    return error_store.DOWNLOAD.respond(fmt, read, back)
+    read = partial(
+        error_store.export_rows, filters=filters, role=current_user.role, me=current_user.username
+    )
+    return error_store.DOWNLOAD.respond(read, url_for("errors.index", **filters.args()))
 
 
 def _error_or_404(store, error_id: int):

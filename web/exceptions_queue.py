@@ -4,6 +4,8 @@ on every case; finance on the invoice and reconciliation cases the jobs give the
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
@@ -42,26 +44,16 @@ def index():
         )
 
 
-@bp.get("/export.csv")
-def export_csv():
-    return _export("csv")
-
-
-@bp.get("/export.xlsx")
-def export_xlsx():
-    return _export("xlsx")
-
-
-def _export(fmt: str):
-    """The cases the page's filters select, every page, within the reader's scope."""
+# One view for both files: the path's ending says which.
+@bp.get("/export.csv", endpoint="export_csv")
+@bp.get("/export.xlsx", endpoint="export_xlsx")
+def export():
+    """Every row the page's filters select, all pages, within the reader's scope."""
     filters = Filters.of(request.args)
-    role, owners = current_user.role, mine()
-    back = url_for("exceptions.index", **filters.args())
-
-    def read(store):
-        return exception_store.export_rows(store, filters, role, owners)
-
-    return exception_store.DOWNLOAD.respond(fmt, read, back)
+    read = partial(
+        exception_store.export_rows, filters=filters, role=current_user.role, mine=mine()
+    )
+    return exception_store.DOWNLOAD.respond(read, url_for("exceptions.index", **filters.args()))
 
 
 def _exception_or_404(store, exception_id: int):

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from flask import flash, redirect, send_file
+from flask import flash, redirect, request, send_file
 from openpyxl.utils.datetime import to_excel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -103,9 +103,10 @@ class Download:
     def rows(self, session: Session, where: list, order: list) -> list[tuple]:
         return read_rows(session, self.columns, where, order, self.noun)
 
-    def respond(self, fmt: str, read, back: str):
-        """The file of the rows `read(store)` returns; too many rows: back to the page with
-        a message saying to narrow the filters."""
+    def respond(self, read, back: str):
+        """The file the path names (.csv or .xlsx) of the rows `read(store)` returns; too
+        many rows: back to the page `back` with a message saying to narrow the filters."""
+        fmt = "csv" if request.path.endswith(".csv") else "xlsx"
         try:
             with db() as store:
                 rows = read(store)
