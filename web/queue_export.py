@@ -63,7 +63,9 @@ def csv_cell(value: Any) -> Any:
     value = neutralise(value)
     if value is None:
         return ""
-    return _utc(value).isoformat(sep=" ") if isinstance(value, datetime) else value
+    return (
+        _utc(value).isoformat(sep=" ", timespec="seconds") if isinstance(value, datetime) else value
+    )
 
 
 def csv_bytes(columns, rows: list[tuple]) -> bytes:
