@@ -12,11 +12,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Text, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from core.store.models import RecordError, WorkItem
 from web import queues
+from web.queue_export import Column, Download
 from web.queues import ActionRefusedError
 from web.store import utcnow
 
@@ -41,13 +42,58 @@ _UPLOAD_ROW = (
 FIXED_PAYLOAD = {"apply_uploads": _UPLOAD_ROW, "post_scheduled_prices": _UPLOAD_ROW}
 
 
+# The columns a person may sort by, by their name in the URL.
+SORTS = {
+    "id": RecordError.id,
+    "key": RecordError.business_key,
+    "job": RecordError.job_id,
+    "class": RecordError.error_class,
+    "tries": RecordError.attempts,
+    "first_seen": RecordError.first_seen,
+    "last_seen": RecordError.last_seen,
+    "owner": RecordError.owner,
+    "status": RecordError.status,
+}
+# A record's order number is its key (sync_orders: SO-1001) or inside its payload (a
+# shipment's, an upload row's); the payload is JSON kept as text on SQLite and PostgreSQL
+# alike, so a text match finds it on both.
+SEARCHED = (RecordError.business_key, RecordError.message, type_coerce(RecordError.payload, Text))
+DOWNLOAD = Download(
+    "Error queue",
+    "error-queue",
+    (
+        Column("Id", RecordError.id, "number", 8),
+        Column("Job", RecordError.job_id, width=20),
+        Column("Record", RecordError.business_key, width=24),
+        Column("System", RecordError.system, width=12),
+        Column("Class", RecordError.error_class, width=12),
+        Column("Code", RecordError.code),
+        Column("Error", RecordError.message, width=60),
+        Column("Hint", RecordError.hint, width=60),
+        Column("Tries", RecordError.attempts, "number", 8),
+        Column("Status", RecordError.status, width=10),
+        Column("Owner", RecordError.owner),
+        Column("First seen (UTC)", RecordError.first_seen, "when", 20),
+        Column("Last seen (UTC)", RecordError.last_seen, "when", 20),
+        Column("Resolved by", RecordError.resolved_by),
+    ),
+    "errors",
+)
+
+
 @dataclass(frozen=True)
-class Filters:
+class Filters(queues.Sortable):
+    SORTS = SORTS
+    DEFAULT = ("last_seen", "desc")  # the newest failures first
+
     job: str = ""
     error_class: str = ""
     status: str = "open"
     owner: str = ""
     age: str = ""
+    q: str = ""
+    sort: str = ""
+    dir: str = ""
 
     @classmethod
     def of(cls, args) -> Filters:
@@ -58,6 +104,7 @@ class Filters:
             status=status if status in STATUSES else "open",
             owner=args.get("owner", "").strip(),
             age=args.get("age", "").strip(),
+            **queues.search_and_sort(args, SORTS),
         )
 
     def args(self, **changes) -> dict[str, str]:
@@ -82,6 +129,7 @@ def _where(filters: Filters, role: str, me: str, now: datetime) -> list:
         RecordError.status == filters.status if filters.status != "all" else None,
         queues.owner_condition(RecordError.owner, filters.owner, (me,)),
         queues.age_condition(RecordError.first_seen, filters.age, now),
+        queues.search_condition(filters.q, SEARCHED),
     ]
     return [condition for condition in conditions if condition is not None]
 
@@ -90,17 +138,15 @@ def list_errors(
     session: Session, filters: Filters, role: str, me: str, number: int = 1
 ) -> queues.Page:
     where = _where(filters, role, me, utcnow())
-    total = session.scalar(select(func.count()).select_from(RecordError).where(*where))
-    page = queues.Page([], total, max(1, number))
-    query = (
-        select(RecordError)
-        .where(*where)
-        .order_by(RecordError.last_seen.desc(), RecordError.id.desc())
-        .offset((page.number - 1) * page.size)
-        .limit(page.size)
-    )
-    page.rows = list(session.scalars(query))
-    return page
+    order = filters.order_by(RecordError.id)
+    return queues.page_of(session, RecordError, where, order, number)
+
+
+def export_rows(session: Session, filters: Filters, role: str, me: str) -> list[tuple]:
+    """Every row the page's filters, search and sort select, in the page's order, as the
+    download's columns."""
+    where = _where(filters, role, me, utcnow())
+    return DOWNLOAD.rows(session, where, filters.order_by(RecordError.id))
 
 
 def open_counts(session: Session, role: str) -> dict[str, dict[str, int]]:

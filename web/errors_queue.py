@@ -5,6 +5,7 @@ own jobs' errors."""
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -44,6 +45,18 @@ def index():
             age_bucket=queues.age_bucket,
             now=utcnow(),
         )
+
+
+# One view for both files: the path's ending says which.
+@bp.get("/export.csv", endpoint="export_csv")
+@bp.get("/export.xlsx", endpoint="export_xlsx")
+def export():
+    """Every row the page's filters select, all pages, within the reader's scope."""
+    filters = Filters.of(request.args)
+    read = partial(
+        error_store.export_rows, filters=filters, role=current_user.role, me=current_user.username
+    )
+    return error_store.DOWNLOAD.respond(read, url_for("errors.index", **filters.args()))
 
 
 def _error_or_404(store, error_id: int):

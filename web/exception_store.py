@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.store.models import OpsException
 from web import queues
+from web.queue_export import Column, Download
 from web.store import utcnow
 
 STATUSES = ("open", "resolved", "all")
@@ -27,14 +28,60 @@ FINANCE_KINDS = ("invoice_", "recon_")
 SCOPES: dict[str, tuple[str, ...]] = {"finance": FINANCE_KINDS}
 
 
+# The columns a person may sort by, by their name in the URL. "sla" is the usual order, most
+# urgent first: the earliest SLA due (cases without one last), then the longest open.
+SORTS = {
+    "id": OpsException.id,
+    "kind": OpsException.kind,
+    "key": OpsException.business_key,
+    "order": OpsException.order_number,
+    "amount": OpsException.amount,
+    "opened": OpsException.opened_at,
+    "last_seen": OpsException.last_seen,
+    "sla": (OpsException.sla_due_at, OpsException.opened_at),
+    "owner": OpsException.owner,
+    "status": OpsException.status,
+}
+SEARCHED = (OpsException.business_key, OpsException.order_number, OpsException.message)
+DOWNLOAD = Download(
+    "Exceptions",
+    "exceptions",
+    (
+        Column("Id", OpsException.id, "number", 8),
+        Column("Kind", OpsException.kind, width=24),
+        Column("Case", OpsException.business_key, width=24),
+        Column("Order", OpsException.order_number),
+        Column("Job", OpsException.source_job, width=20),
+        Column("System", OpsException.system, width=12),
+        Column("What happened", OpsException.message, width=60),
+        Column("Hint", OpsException.hint, width=60),
+        Column("Amount", OpsException.amount, "money", 14),
+        Column("Currency", OpsException.currency, width=10),
+        Column("Status", OpsException.status, width=10),
+        Column("Owner", OpsException.owner),
+        Column("Opened (UTC)", OpsException.opened_at, "when", 20),
+        Column("Last seen (UTC)", OpsException.last_seen, "when", 20),
+        Column("SLA due (UTC)", OpsException.sla_due_at, "when", 20),
+        Column("Resolved by", OpsException.resolved_by),
+    ),
+    "cases",
+)
+
+
 @dataclass(frozen=True)
-class Filters:
+class Filters(queues.Sortable):
+    SORTS = SORTS
+    DEFAULT = ("sla", "asc")
+
     kind: str = ""
     status: str = "open"
     owner: str = ""
     age: str = ""
     sla: str = ""
     order: str = ""
+    q: str = ""
+    sort: str = ""
+    dir: str = ""
 
     @classmethod
     def of(cls, args) -> Filters:
@@ -46,6 +93,7 @@ class Filters:
             age=args.get("age", "").strip(),
             sla=args.get("sla", "").strip(),
             order=args.get("order", "").strip()[:80],
+            **queues.search_and_sort(args, SORTS),
         )
 
     def args(self, **changes) -> dict[str, str]:
@@ -80,6 +128,7 @@ def _where(filters: Filters, role: str, mine: tuple[str, ...], now: datetime) ->
         queues.owner_condition(OpsException.owner, filters.owner, mine),
         queues.age_condition(OpsException.opened_at, filters.age, now),
         _sla_condition(filters.sla, now),
+        queues.search_condition(filters.q, SEARCHED),
     ]
     return [condition for condition in conditions if condition is not None]
 
@@ -87,24 +136,16 @@ def _where(filters: Filters, role: str, mine: tuple[str, ...], now: datetime) ->
 def list_exceptions(
     session: Session, filters: Filters, role: str, mine: tuple[str, ...], number: int = 1
 ) -> queues.Page:
-    """Most urgent first: the earliest SLA due, cases without an SLA last."""
+    """In the chosen order; unless another is chosen, most urgent first."""
     where = _where(filters, role, mine, utcnow())
-    total = session.scalar(select(func.count()).select_from(OpsException).where(*where))
-    page = queues.Page([], total, max(1, number))
-    query = (
-        select(OpsException)
-        .where(*where)
-        .order_by(
-            OpsException.sla_due_at.is_(None),
-            OpsException.sla_due_at,
-            OpsException.opened_at,
-            OpsException.id,
-        )
-        .offset((page.number - 1) * page.size)
-        .limit(page.size)
-    )
-    page.rows = list(session.scalars(query))
-    return page
+    order = filters.order_by(OpsException.id)
+    return queues.page_of(session, OpsException, where, order, number)
+
+
+def export_rows(session: Session, filters: Filters, role: str, mine: tuple[str, ...]) -> list:
+    """Every row the page's filters, search and sort select, in the page's order."""
+    where = _where(filters, role, mine, utcnow())
+    return DOWNLOAD.rows(session, where, filters.order_by(OpsException.id))
 
 
 def open_by_kind(session: Session, role: str, now: datetime) -> dict[str, tuple[int, int]]:

@@ -4,6 +4,8 @@ on every case; finance on the invoice and reconciliation cases the jobs give the
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
@@ -40,6 +42,18 @@ def index():
             money=exception_store.money,
             now=now,
         )
+
+
+# One view for both files: the path's ending says which.
+@bp.get("/export.csv", endpoint="export_csv")
+@bp.get("/export.xlsx", endpoint="export_xlsx")
+def export():
+    """Every row the page's filters select, all pages, within the reader's scope."""
+    filters = Filters.of(request.args)
+    read = partial(
+        exception_store.export_rows, filters=filters, role=current_user.role, mine=mine()
+    )
+    return exception_store.DOWNLOAD.respond(read, url_for("exceptions.index", **filters.args()))
 
 
 def _exception_or_404(store, exception_id: int):

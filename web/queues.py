@@ -1,16 +1,17 @@
 """What the error queue and the exception queue share: resolving with a comment and assigning
-(audited), the people a row may be assigned to, age buckets, owner filters, paging, the
-payload shown as JSON, and how a page answers an action."""
+(audited), the people a row may be assigned to, age buckets, owner filters, free-text search,
+sorting by a whitelisted column, paging, the payload shown as JSON, and how a page answers an
+action."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import flash, redirect, request
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.audit import record_audit
@@ -21,6 +22,8 @@ from web.store import db, utcnow
 
 PAGE_SIZE = 100
 COMMENT_MAX = 2000
+SEARCH_MAX = 200
+DIRECTIONS = ("asc", "desc")
 
 
 class ActionRefusedError(Exception):
@@ -88,6 +91,65 @@ def clean_comment(text: str | None) -> str:
     return (text or "").strip()[:COMMENT_MAX]
 
 
+def search_condition(text: str, columns) -> Any:
+    """Rows where any of the columns holds the text, whatever its case; None for no search.
+    The user's % and _ are escaped, so they match themselves and not any text."""
+    if not text:
+        return None
+    return or_(*(column.icontains(text, autoescape=True) for column in columns))
+
+
+def search_and_sort(args, sorts: dict) -> dict[str, str]:
+    """The search text and the sort of a queue's query string. A sort the queue does not
+    offer, or a direction other than asc and desc, falls back to the queue's usual order."""
+    sort, direction = args.get("sort", "").strip(), args.get("dir", "").strip()
+    if sort not in sorts or direction not in ("", *DIRECTIONS):
+        sort = direction = ""
+    return {"q": args.get("q", "").strip()[:SEARCH_MAX], "sort": sort, "dir": direction}
+
+
+class Sortable:
+    """A queue's filters that sort: `sort` and `dir` fields, the columns they may name
+    (SORTS: name in the URL -> column, or a tuple of columns) and the usual (sort, dir)."""
+
+    SORTS: ClassVar[dict[str, Any]]
+    DEFAULT: ClassVar[tuple[str, str]]
+    sort: str
+    dir: str
+
+    @property
+    def sort_key(self) -> str:
+        return self.sort or self.DEFAULT[0]
+
+    @property
+    def direction(self) -> str:
+        usual = self.DEFAULT[1] if self.sort_key == self.DEFAULT[0] else "asc"
+        return self.dir or usual
+
+    def sorted_by(self, key: str) -> str:
+        """The direction ("asc", "desc") when the list is sorted by this column, else empty."""
+        return self.direction if key == self.sort_key else ""
+
+    def sort_args(self, key: str) -> dict[str, str]:
+        """The query string that sorts by this column: the other way round if it already is."""
+        direction = "desc" if self.sorted_by(key) == "asc" else "asc"
+        return self.args(sort=key, dir=direction)
+
+    def order_by(self, tie) -> list:
+        """ORDER BY for the chosen sort: empty values last on every database (SQLite and
+        PostgreSQL put NULLs at opposite ends), `tie` (the id) last so pages never overlap."""
+        columns = self.SORTS[self.sort_key]
+        columns = columns if isinstance(columns, tuple) else (columns,)
+        descending = self.direction == "desc"
+        order = []
+        for column in columns:
+            order += [column.is_(None), column.desc() if descending else column.asc()]
+        return [*order, tie.desc() if descending else tie.asc()]
+
+    def args(self, **changes) -> dict[str, str]:
+        raise NotImplementedError
+
+
 @dataclass
 class Page:
     """One page of a list: the rows, how many match in all, and which page this is."""
@@ -97,9 +159,25 @@ class Page:
     number: int
     size: int = PAGE_SIZE
 
+    def __post_init__(self) -> None:
+        # Past the last page (a bookmark after rows were resolved) shows the last one.
+        self.number = min(max(1, self.number), self.pages)
+
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.size))
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def span(self) -> str:
+        """Which rows this page shows, e.g. "Rows 101–200 of 250"."""
+        if not self.total:
+            return "No rows"
+        last = min(self.total, self.offset + self.size)
+        return f"Rows {self.offset + 1:,}–{last:,} of {self.total:,}"
 
     @property
     def has_previous(self) -> bool:
@@ -108,6 +186,15 @@ class Page:
     @property
     def has_next(self) -> bool:
         return self.number < self.pages
+
+
+def page_of(session: Session, model, where: list, order: list, number: int) -> Page:
+    """Page `number` of the model's rows that match, in this order."""
+    total = session.scalar(select(func.count()).select_from(model).where(*where))
+    page = Page([], total, number)
+    query = select(model).where(*where).order_by(*order).offset(page.offset).limit(page.size)
+    page.rows = list(session.scalars(query))
+    return page
 
 
 @dataclass(frozen=True)
