@@ -290,14 +290,14 @@ def exceptions_within_sla(
     }
 
 
-def report(
+def report_lines(
     session: Session, date_from: date, date_to: date, **filters: str | None
-) -> dict[str, Any]:
-    """The KPI report of a period as `run.py report kpi --json` prints it."""
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The period's line-level data (what the workbook's Data sheet holds) and its report."""
     lines = filtered(load_lines(session, date_from, date_to), **filters)
     orders = set(lines["order"]) if any(filters.values()) else None
     result = compute(lines)
-    return {
+    return lines, {
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),
         "filters": {key: value for key, value in filters.items() if value},
@@ -307,3 +307,8 @@ def report(
         "counts": result["counts"],
         "by": result["by"],
     }
+
+
+def report(session: Session, date_from: date, date_to: date, **filters: str | None) -> dict:
+    """The KPI report of a period as `run.py report kpi --json` prints it."""
+    return report_lines(session, date_from, date_to, **filters)[1]
