@@ -312,3 +312,14 @@ def report_lines(
 def report(session: Session, date_from: date, date_to: date, **filters: str | None) -> dict:
     """The KPI report of a period as `run.py report kpi --json` prints it."""
     return report_lines(session, date_from, date_to, **filters)[1]
+
+
+def weekly(lines: pd.DataFrame, first_monday: date, weeks: int) -> list[tuple[date, dict]]:
+    """Every KPI per week of order date (Monday to Sunday), oldest first: the trend."""
+    start = np.datetime64(first_monday, "D")
+    week = (lines["order_date"].to_numpy().astype("datetime64[D]") - start).astype(np.int64) // 7
+    trend = []
+    for n in range(weeks):
+        monday = first_monday + timedelta(days=7 * n)
+        trend.append((monday, compute(lines[week == n], by=())["kpis"]))
+    return trend

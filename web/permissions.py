@@ -63,6 +63,8 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
     "exceptions.export_xlsx": EXCEPTIONS,
     "exceptions.resolve": EXCEPTIONS,
     "exceptions.assign": EXCEPTIONS,
+    "dashboard.index": ALL,
+    "dashboard.chart": ALL,
     "reports.index": FINANCE,
     "reports.reconciliation": FINANCE,
     "api.me": ALL,
@@ -117,6 +119,7 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
 # The navigation bar, in order; each entry shows only to roles allowed to open it.
 NAV = (
     ("home.index", "Home"),
+    ("dashboard.index", "Dashboard"),
     ("errors.index", "Error queue"),
     ("exceptions.index", "Exceptions"),
     ("reports.index", "Reports"),

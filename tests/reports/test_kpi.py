@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -216,3 +217,9 @@ def test_the_report_says_its_period_filters_and_exceptions_within_sla(db_url):
     assert c2["filters"] == {"customer": "C2"}
     assert c2["exceptions"] == {"opened": 0, "resolved": 0, "resolved_within_sla": None}
     assert c2["kpis"]["perfect_order"] == 1.0  # B, the one delivered order of C2
+
+
+def test_the_readme_gives_every_kpi_s_definition_as_the_code_does():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    for name, text in {**kpi.DEFINITIONS, **kpi.CYCLE_DEFINITIONS}.items():
+        assert f"| `{name}` | {text} |" in readme, name

@@ -22,6 +22,7 @@ SAMPLE_VALUES = {
     "sample_id": 999999,
     "finding_id": 999999,
     "user_id": 999999,
+    "name": "line_fill",
 }
 # These end the caller's own session (the store's session generation moves on), so they run last.
 ENDS_SESSION = ("account.everywhere", "auth.logout")
