@@ -62,3 +62,38 @@ def test_admin_signs_in_and_sees_the_job_on_the_jobs_page(served, db_url):
             assert page.locator(".flash", has_text="run requested").is_visible()
         finally:
             browser.close()
+
+
+def test_a_coordinator_opens_the_dashboard_and_its_charts_draw(served, db_url):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    from tests.web.test_dashboard import orders
+
+    orders(db_url)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
+        try:
+            page = browser.new_page()
+            refused, failed = [], []
+            page.on("console", lambda m: refused.append(m.text) if m.type == "error" else None)
+            page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+            page.goto(served + "/login")
+            page.fill("#username", "coordinator")
+            page.fill("#password", "demo")
+            page.click("button[type=submit]")
+            page.wait_for_url(served + "/")
+            page.click("nav >> text=Dashboard")
+            page.wait_for_url(served + "/dashboard")
+            tile = page.locator("#kpi-otd_line_promised")
+            assert "50.0%" in tile.locator(".count").inner_text()
+            chart = tile.locator("img")
+            chart.scroll_into_view_if_needed()
+            page.wait_for_function("img => img.complete", arg=chart.element_handle())
+            assert chart.evaluate("img => img.naturalWidth") == 360  # the SVG loaded and drew
+            assert page.locator("#weekly tbody tr").count() == 8
+            assert [url for url in failed if not url.endswith("/favicon.ico")] == []
+            # nothing refused by the page's security policy (a missing favicon aside)
+            assert [text for text in refused if "404" not in text] == []
+        finally:
+            browser.close()
