@@ -1,0 +1,12 @@
+"""The transaction sets Orderbridge reads and writes, each declared in its own module: a set
+is one module plus one line here."""
+
+from __future__ import annotations
+
+from connectors.edi.declaration import SetDeclaration
+from connectors.edi.sets import fa997, po850
+
+DECLARATIONS: dict[str, SetDeclaration] = {
+    "850": po850.DECLARATION,
+    "997": fa997.DECLARATION,
+}
