@@ -1,7 +1,13 @@
 """850 Purchase Order (004010, with 004030's MTX notes; later versions read the same
 here): a retailer's order, its parties in N1 loops and its lines in PO1 loops."""
 
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
 from connectors.edi.declaration import SetDeclaration, elements, layout
+from connectors.edi.x12 import Segment, TransactionSet
+from core.records import Address
 
 LAYOUT = """
 BEG M 1
@@ -183,3 +189,159 @@ CTT: 01 M N0 1-6, 02 O R 1-10, 03 O R 1-10, 04 O ID 2-2, 05 O R 1-8, 06 O ID 2-2
 AMT: 01 M ID 1-3, 02 M R 1-18, 03 O ID 1-1
 """
 DECLARATION = SetDeclaration("850", "Purchase Order", layout(LAYOUT), elements(ELEMENTS))
+
+
+# --- reading an 850 into what the order flow needs -------------------------------------
+# DTM01 qualifiers an order carries, by what we call them.
+DATES = {"002": "delivery_requested", "010": "ship_requested", "037": "ship_not_before",
+         "038": "ship_no_later", "001": "cancel_after", "063": "do_not_deliver_after"}  # fmt: skip
+# PO1 product id qualifiers, by what we call them.
+PRODUCT_IDS = {"BP": "buyer_part", "IN": "buyer_part", "VP": "vendor_part", "VN": "vendor_part",
+               "VA": "vendor_part", "UP": "upc", "UK": "gtin", "EN": "ean", "CB": "buyer_part",
+               "SK": "sku"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Party:
+    role: str  # N101: ST ship to, BT bill to, BY buyer, SF ship from, ...
+    name: str
+    id_qualifier: str  # N103: 92 the buyer's own code (a store or DC number), 1 DUNS, 9 DUNS+4
+    id: str
+    address: Address
+
+
+@dataclass(frozen=True)
+class PoLine:
+    line_id: str  # PO101, the buyer's line number
+    quantity: Decimal
+    uom: str
+    unit_price: Decimal | None
+    ids: dict[str, str]  # buyer_part, vendor_part, upc, gtin, ...
+    description: str = ""
+    dates: dict[str, date] = field(default_factory=dict)
+    position: int = 0  # the PO1's position in the set, for errors that name it
+
+
+@dataclass(frozen=True)
+class PurchaseOrder:
+    po_number: str
+    purpose: str  # BEG01: 00 original, 07 duplicate, ...
+    po_type: str  # BEG02: SA stand-alone, RL release, DS drop ship, ...
+    order_date: date | None
+    currency: str | None
+    dates: dict[str, date]
+    terms: str
+    carrier: str  # TD503, the SCAC
+    routing: str  # TD505
+    parties: tuple[Party, ...]
+    lines: tuple[PoLine, ...]
+    notes: tuple[str, ...] = ()
+
+    def party(self, role: str) -> Party | None:
+        return next((p for p in self.parties if p.role == role), None)
+
+
+def day(text: str) -> date | None:
+    """CCYYMMDD or YYMMDD as a date; None when empty or not a date."""
+    for form in ("%Y%m%d", "%y%m%d"):
+        try:
+            return datetime.strptime(text, form).date() if len(text) in (6, 8) else None
+        except ValueError:
+            continue
+    return None
+
+
+def number(text: str) -> Decimal | None:
+    try:
+        return Decimal(text) if text else None
+    except InvalidOperation:
+        return None
+
+
+def terms_text(itd: Segment) -> str:
+    """ITD as people say it: '2% 10 Net 30', or its description."""
+    if itd.element(12):
+        return itd.element(12)
+    discount, days, net = itd.element(3), itd.element(5), itd.element(7)
+    parts = [f"{discount}% {days}"] if discount and days else []
+    parts += [f"Net {net}"] if net else []
+    return " ".join(parts)
+
+
+def _party(segments: list[Segment]) -> Party:
+    n1 = segments[0]
+    by = {s.tag: s for s in segments[1:]}
+    lines = tuple(v for s in segments if s.tag == "N3" for v in s.elements if v)
+    n4 = by.get("N4")
+    address = Address(
+        name=n1.element(2), lines=lines,
+        city=n4.element(1) if n4 else "", state=n4.element(2) if n4 else "",
+        postal_code=n4.element(3) if n4 else "", country=n4.element(4) if n4 else "",
+    )  # fmt: skip
+    return Party(n1.element(1), n1.element(2), n1.element(3), n1.element(4), address)
+
+
+def _line(segments: list[Segment]) -> PoLine:
+    po1 = segments[0]
+    ids = {}
+    for at in range(6, 26, 2):
+        qualifier, value = po1.element(at), po1.element(at + 1)
+        if qualifier and value:
+            ids.setdefault(PRODUCT_IDS.get(qualifier, qualifier.lower()), value)
+    pid = next((s for s in segments if s.tag == "PID" and s.element(5)), None)
+    dates = {DATES[s.element(1)]: d for s in segments if s.tag == "DTM"
+             and s.element(1) in DATES and (d := day(s.element(2)))}  # fmt: skip
+    return PoLine(
+        po1.element(1),
+        number(po1.element(2)) or Decimal("0"),
+        po1.element(3) or "EA",
+        number(po1.element(4)),
+        ids,
+        pid.element(5) if pid else "",
+        dates,
+        po1.position,
+    )
+
+
+def _runs(body: list[Segment], start: str, stop: set[str]) -> list[list[Segment]]:
+    """The segments cut into runs, each beginning with `start` and ending before the next
+    `start` or a tag in `stop`."""
+    runs: list[list[Segment]] = []
+    current: list[Segment] | None = None
+    for segment in body:
+        if segment.tag == start:
+            current = [segment]
+            runs.append(current)
+        elif segment.tag in stop:
+            current = None
+        elif current is not None:
+            current.append(segment)
+    return runs
+
+
+def _until(segments: list[Segment], tags: set[str]) -> list[Segment]:
+    """The segments before the first one with a tag in `tags`."""
+    end = next((n for n, s in enumerate(segments) if s.tag in tags), len(segments))
+    return segments[:end]
+
+
+def parse(tset: TransactionSet) -> PurchaseOrder:
+    """The 850's content (the set having passed its declaration, or been read as it is)."""
+    body = tset.body
+    before_lines = _until(body, {"PO1", "CTT"})
+    header = _until(before_lines, {"N1"})
+    first = {s.tag: s for s in reversed(header)}
+    beg = first.get("BEG") or Segment("BEG", [], 0)
+    dates = {DATES[s.element(1)]: d for s in header if s.tag == "DTM"
+             and s.element(1) in DATES and (d := day(s.element(2)))}  # fmt: skip
+    td5 = first.get("TD5")
+    parties = [_party(run) for run in _runs(before_lines, "N1", set())]
+    lines = [_line(run) for run in _runs(body[len(before_lines) :], "PO1", {"CTT"})]
+    notes = tuple(s.element(1) for s in body if s.tag == "MSG" and s.element(1))
+    return PurchaseOrder(
+        po_number=beg.element(3), purpose=beg.element(1), po_type=beg.element(2),
+        order_date=day(beg.element(5)), currency=first["CUR"].element(2) if "CUR" in first
+        else None, dates=dates, terms=terms_text(first["ITD"]) if "ITD" in first else "",
+        carrier=td5.element(3) if td5 else "", routing=td5.element(5) if td5 else "",
+        parties=tuple(parties), lines=tuple(lines), notes=notes,
+    )  # fmt: skip
