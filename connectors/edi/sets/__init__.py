@@ -4,12 +4,13 @@ is one module plus one line here."""
 from __future__ import annotations
 
 from connectors.edi.declaration import SetDeclaration
-from connectors.edi.sets import asn856, fa997, inv810, po850, poa855
+from connectors.edi.sets import asn856, fa997, inv810, pc860, po850, poa855
 
 DECLARATIONS: dict[str, SetDeclaration] = {
     "810": inv810.DECLARATION,
     "850": po850.DECLARATION,
     "855": poa855.DECLARATION,
     "856": asn856.DECLARATION,
+    "860": pc860.DECLARATION,
     "997": fa997.DECLARATION,
 }

@@ -219,7 +219,7 @@ class PoLine:
     ids: dict[str, str]  # buyer_part, vendor_part, upc, gtin, ...
     description: str = ""
     dates: dict[str, date] = field(default_factory=dict)
-    position: int = 0  # the PO1's position in the set, for errors that name it
+    position: int = 0  # the PO1's position in the interchange (ISA is 1), as errors name it
 
 
 @dataclass(frozen=True)
