@@ -73,7 +73,8 @@ def interchange(
             rows.append(["SE", str(len(out.segments) + 2), out.control])
         rows.append(["GE", str(len(group.sets)), group.control])
     rows.append(["IEA", str(len(groups)), control.rjust(9, "0")[-9:]])
-    end = delimiters.segment + line_break
+    # a terminator that is itself a line break needs no other
+    end = delimiters.segment + ("" if delimiters.segment in "\r\n" else line_break)
     return "".join(delimiters.element.join(row).rstrip(delimiters.element) + end
                    if row[0] != "ISA" else delimiters.element.join(row) + end
                    for row in rows)  # fmt: skip

@@ -17,6 +17,7 @@ cannot be read.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -39,7 +40,7 @@ class Delimiters:
     repetition: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     """One segment: its tag, its elements after the tag (as written, sub-elements and
     repeats inside them), its position in the interchange (ISA is 1) and the filler after
@@ -180,30 +181,52 @@ def delimiters_at(text: str, start: int) -> tuple[Delimiters, int]:
     return Delimiters(element, sub_element, segment, repeats), at + 3
 
 
-def _segments(text: str, start: int) -> Iterator[tuple[Segment, Delimiters, str]]:
-    """Each segment with the delimiters in force and, for an ISA, its text as written."""
-    delimiters, _ = delimiters_at(text, start)
-    position, at = 0, start
-    while at < len(text):
-        isa_text = ""
-        if text.startswith("ISA", at):
-            delimiters, isa_end = delimiters_at(text, at)
-            isa_text = text[at:isa_end]
-            end = isa_end - len(delimiters.segment)
+def _filler(delimiters: Delimiters) -> str:
+    """The characters that may stand between segments: line breaks and indentation, never
+    the element separator. A terminator that is itself white space (a few translators use a
+    space) repeats into the indentation; an empty segment means nothing, so it is filler."""
+    kept = {delimiters.element} | ({delimiters.segment} - set(FILLER))
+    return "".join(char for char in FILLER if char not in kept)
+
+
+def _merge_empty(pieces: list, term: str) -> list:
+    """Empty segments (a white-space terminator written twice) folded into the filler of the
+    segment before them, as a reader skips them."""
+    merged = pieces[:1]
+    for raw, gap, terminated in pieces[1:]:
+        if raw:
+            merged.append((raw, gap, terminated))
         else:
-            end = text.find(delimiters.segment, at)
-        raw = text[at:] if end < 0 else text[at:end]
-        after = len(text) if end < 0 else end + len(delimiters.segment)
-        stop = after
-        # a terminator that is itself white space (a few translators use a space) repeats
-        # into the indentation: an empty segment means nothing, so it is filler too
-        kept = {delimiters.element} | ({delimiters.segment} - set(FILLER))
-        while stop < len(text) and text[stop] in FILLER and text[stop] not in kept:
-            stop += 1
-        position += 1
-        tag, *elements = raw.split(delimiters.element)
-        yield Segment(tag, elements, position, text[after:stop], end >= 0), delimiters, isa_text
-        at = stop
+            last_raw, last_gap, last_terminated = merged[-1]
+            merged[-1] = (last_raw, last_gap + term + gap, last_terminated)
+    return merged
+
+
+def _interchange(text: str, at: int, position: int) -> tuple[Delimiters, str, list, int]:
+    """The segments from the ISA at `at` up to the next ISA (or the end): its delimiters,
+    the ISA as written, each segment as (text, filler, terminated), and where the next ISA
+    starts. The ISA is read by its own rules (delimiters_at); the rest is split on its
+    terminator in one go, the filler stripped from the front of each piece."""
+    delimiters, isa_end = delimiters_at(text, at)
+    filler = _filler(delimiters)
+    stop = isa_end
+    while stop < len(text) and text[stop] in filler:
+        stop += 1
+    pieces = [(text[at : isa_end - len(delimiters.segment)], text[isa_end:stop], True)]
+    term = delimiters.segment
+    nxt = re.compile(f"{re.escape(term)}[{re.escape(filler)}]*(?=ISA)" if filler
+                     else f"{re.escape(term)}(?=ISA)")  # fmt: skip
+    found = nxt.search(text, stop)
+    end = found.end() if found else len(text)
+    parts = text[stop:end].split(term)
+    stripped = [part.lstrip(filler) for part in parts] if filler else parts
+    gaps = [part[: len(part) - len(bare)] for part, bare in zip(parts, stripped, strict=True)]
+    pieces += [(raw, gap, True) for raw, gap in zip(stripped[:-1], gaps[1:], strict=True)]
+    if term in filler:  # a white-space terminator repeats into the indentation: filler too
+        pieces = _merge_empty(pieces, term)
+    if stripped[-1]:  # the file ends inside its last segment
+        pieces.append((stripped[-1], "", False))
+    return delimiters, text[at:isa_end], pieces, end
 
 
 class _Builder:
@@ -284,9 +307,18 @@ def read(data: bytes) -> Document:
     if start < 0 or text[:start].strip():
         where = "no ISA segment" if start < 0 else f"text before the ISA: {text[:start][:40]!r}"
         raise X12Error(f"not an X12 interchange: {where}")
-    builder = _Builder()
-    for segment, delimiters, isa_text in _segments(text, start):
-        builder.add(segment, delimiters, isa_text)
+    builder, at, position = _Builder(), start, 0
+    while at < len(text):
+        delimiters, isa_text, pieces, at = _interchange(text, at, position)
+        element = delimiters.element
+        for raw, gap, terminated in pieces:
+            position += 1
+            fields = raw.split(element)
+            segment = Segment(fields[0], fields[1:], position, gap, terminated)
+            if fields[0] not in _ENVELOPE and builder.tset is not None:
+                builder.tset.body.append(segment)  # most segments: straight into their set
+            else:
+                builder.add(segment, delimiters, isa_text)
     if builder.current is not None:
         builder.problems.append(f"interchange {builder.current.control} has no IEA")
     return Document(builder.interchanges, encoding, bom, text[:start], builder.problems)
