@@ -73,22 +73,6 @@ def install_sandbox(settings: Any) -> None:
     http.set_transport(SandboxAdapter(SandboxState(state_path(settings.data_path))))
 
 
-def refuse_demo_users_in_production(settings: Any) -> None:
-    from core.errors import ConfigError
-    from core.store import session_scope
-    from core.users import demo_users_exist
-
-    if settings.mode != "production":
-        return
-    with session_scope(settings.database_url) as session:
-        if demo_users_exist(session):
-            raise ConfigError(
-                "demo users exist",
-                key="mode",
-                hint="remove the demo users before running in production",
-            )
-
-
 def prepare_embedded(settings: Any) -> None:
     """First start of the embedded default: migrate, demo users, seed the sandbox."""
     from core.store import session_scope, upgrade
@@ -151,7 +135,9 @@ def cmd_serve(args: argparse.Namespace, settings: Any) -> int:
     port = args.port or int(settings.web.port)
     check_port_free(settings.web.host, port)
     if settings.mode == "production":
-        refuse_demo_users_in_production(settings)
+        from core.users import refuse_demo_users_in_production
+
+        refuse_demo_users_in_production(settings.database_url, settings.mode)
         return serve_web(settings, port)
     prepare_embedded(settings)
     children = [_child(["web", "--port", str(port)], args), _child(["scheduler"], args)]
@@ -197,7 +183,9 @@ def supervise(children: list[subprocess.Popen]) -> int:
 def cmd_web(args: argparse.Namespace, settings: Any) -> int:
     port = args.port or int(settings.web.port)
     check_port_free(settings.web.host, port)
-    refuse_demo_users_in_production(settings)
+    from core.users import refuse_demo_users_in_production
+
+    refuse_demo_users_in_production(settings.database_url, settings.mode)
     return serve_web(settings, port)
 
 
@@ -227,9 +215,10 @@ def _stop_on_signal(stop: Callable[[], None]) -> None:
 
 
 def cmd_scheduler(args: argparse.Namespace, settings: Any) -> int:
+    from core.users import refuse_demo_users_in_production
     from sync_jobs.scheduler import SchedulerService
 
-    refuse_demo_users_in_production(settings)
+    refuse_demo_users_in_production(settings.database_url, settings.mode)
     service = SchedulerService(settings, workers=args.workers)
     _stop_on_signal(service.stop)
     service.run()
@@ -239,9 +228,10 @@ def cmd_scheduler(args: argparse.Namespace, settings: Any) -> int:
 def cmd_worker(args: argparse.Namespace, settings: Any) -> int:
     import threading
 
+    from core.users import refuse_demo_users_in_production
     from sync_jobs.worker import Worker
 
-    refuse_demo_users_in_production(settings)
+    refuse_demo_users_in_production(settings.database_url, settings.mode)
     stop = threading.Event()
     _stop_on_signal(stop.set)
     workers = [Worker(settings, stop, name=f"worker-{n}") for n in range(args.threads)]
