@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -253,6 +252,7 @@ def cmd_job_list(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_job_run(args: argparse.Namespace, settings: Any) -> int:
+    from config import os_user
     from sync_jobs import get_spec, leases
     from sync_jobs.runner import Runner, create_run
 
@@ -266,7 +266,7 @@ def cmd_job_run(args: argparse.Namespace, settings: Any) -> int:
         args.name,
         leases.utcnow(),
         trigger="cli",
-        requested_by=os.environ.get("USER", "cli"),
+        requested_by=os_user(),
         dry_run=args.dry_run,
     )
     outcome = Runner(settings).execute(run_id)
@@ -720,8 +720,10 @@ def _spreadsheet_verbs(verbs: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from config import log_level
+
     logging.basicConfig(
-        level=os.environ.get("ORDERBRIDGE_LOG_LEVEL", "INFO"),
+        level=log_level(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
