@@ -278,20 +278,11 @@ def cmd_job_run(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_job_history(args: argparse.Namespace, settings: Any) -> int:
-    from sqlalchemy import select
-
-    from core.store import session_scope
-    from core.store.models import JobRun
     from sync_jobs import get_spec
+    from sync_jobs.runner import run_history
 
     get_spec(args.name)
-    with session_scope(settings.database_url) as session:
-        runs = session.scalars(
-            select(JobRun)
-            .where(JobRun.job_id == args.name)
-            .order_by(JobRun.scheduled_at.desc(), JobRun.id.desc())
-            .limit(args.limit)
-        ).all()
+    runs = run_history(settings.database_url, args.name, args.limit)
     rows = [_run_row(run) for run in runs]
     if args.json:
         print(json.dumps(rows, indent=2))
