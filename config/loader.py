@@ -22,6 +22,7 @@ from core.errors import ConfigError
 
 PREFIX = "ORDERBRIDGE__"
 FILE_VARIABLE = "ORDERBRIDGE_CONFIG"
+LOG_LEVEL_VARIABLE = "ORDERBRIDGE_LOG_LEVEL"
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -186,6 +187,19 @@ def _derive(data: dict[str, Any], environ: Mapping[str, str]) -> None:
             key="secret_key",
             hint="set ORDERBRIDGE__SECRET_KEY to a long random value",
         )
+
+
+def log_level(environ: Mapping[str, str] | None = None) -> str:
+    """The command line's log level, ORDERBRIDGE_LOG_LEVEL or INFO; read apart from the settings
+    because logging starts before they load (and must report when they cannot)."""
+    environ = os.environ if environ is None else environ
+    return environ.get(LOG_LEVEL_VARIABLE, "INFO")
+
+
+def os_user(environ: Mapping[str, str] | None = None) -> str:
+    """Who runs this process ($USER, or "cli"): who asked for runs started on the command line."""
+    environ = os.environ if environ is None else environ
+    return environ.get("USER", "cli")
 
 
 def ensure_secret_key(settings: Settings) -> str:

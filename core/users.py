@@ -21,6 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import record_audit
 from core.errors import ConfigError
+from core.store import session_scope
 from core.store.models import ApiToken, AuditLog, User
 
 ROLES = ("coordinator", "steward", "finance", "auditor", "admin")
@@ -111,6 +112,19 @@ def ensure_demo_users(session: Session) -> list[str]:
 
 def demo_users_exist(session: Session) -> bool:
     return session.scalar(select(func.count(User.id)).where(User.is_demo.is_(True))) > 0
+
+
+def refuse_demo_users_in_production(database_url: str, mode: str) -> None:
+    """Production never starts (portal, scheduler or worker) while a demo user can sign in."""
+    if mode != "production":
+        return
+    with session_scope(database_url) as session:
+        if demo_users_exist(session):
+            raise ConfigError(
+                "demo users exist",
+                key="mode",
+                hint="remove the demo users before running in production",
+            )
 
 
 def list_users(session: Session) -> list[User]:

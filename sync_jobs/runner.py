@@ -118,6 +118,18 @@ def create_run(
         return None
 
 
+def run_history(url: str, job_id: str, limit: int) -> list[JobRun]:
+    """A job's runs, newest scheduled first (the CLI's `job history`)."""
+    with session_scope(url) as session:
+        query = (
+            select(JobRun)
+            .where(JobRun.job_id == job_id)
+            .order_by(JobRun.scheduled_at.desc(), JobRun.id.desc())
+            .limit(limit)
+        )
+        return list(session.scalars(query))
+
+
 class _Heartbeat(threading.Thread):
     """Renews the job lease and the run's heartbeat; notices when the lease was taken."""
 

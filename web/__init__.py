@@ -12,9 +12,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from config import Settings, ensure_secret_key, load_settings
-from core.errors import ConfigError
-from core.store import session_scope
-from core.users import demo_users_exist
+from core.users import refuse_demo_users_in_production
 from web import (
     account,
     api,
@@ -64,18 +62,6 @@ SECURITY_HEADERS = {
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     ),
 }
-
-
-def _refuse_demo_users_in_production(settings: Settings) -> None:
-    if settings.mode != "production":
-        return
-    with session_scope(settings.database_url) as session:
-        if demo_users_exist(session):
-            raise ConfigError(
-                "production mode refuses to start while demo users exist",
-                key="users",
-                hint="delete the demo users (one per role, password 'demo') first",
-            )
 
 
 def _configure(app: Flask, settings: Settings) -> None:
@@ -129,7 +115,7 @@ def _headers(response):
 def create_app(settings: Settings | None = None) -> Flask:
     """The portal for these settings (default: load_settings() from the environment)."""
     settings = load_settings() if settings is None else settings
-    _refuse_demo_users_in_production(settings)
+    refuse_demo_users_in_production(settings.database_url, settings.mode)
     app = Flask(__name__)
     _configure(app, settings)
     init_auth(app)

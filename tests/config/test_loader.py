@@ -101,3 +101,11 @@ def test_environment_values_read_as_plain_scalars(raw, value):
     from config.loader import _env_value
 
     assert _env_value("web.anything", raw) == value
+
+
+def test_the_log_level_and_the_os_user_come_from_the_environment_with_defaults():
+    from config import log_level, os_user
+
+    assert (log_level({}), os_user({})) == ("INFO", "cli")
+    assert log_level({"ORDERBRIDGE_LOG_LEVEL": "DEBUG"}) == "DEBUG"
+    assert os_user({"USER": "maria"}) == "maria"
