@@ -40,24 +40,54 @@ class Delimiters:
     repetition: str | None = None
 
 
-@dataclass(slots=True)
 class Segment:
     """One segment: its tag, its elements after the tag (as written, sub-elements and
     repeats inside them), its position in the interchange (ISA is 1) and the filler after
-    its terminator."""
+    its terminator.
 
-    tag: str
-    elements: list[str]
-    position: int
-    filler: str = ""
-    terminated: bool = True  # False only for a last segment the file ends inside
+    A segment read from a file keeps its text and splits it into elements only when they
+    are asked for: most segments of a big file are only carried (written back, counted)."""
+
+    __slots__ = ("tag", "position", "filler", "terminated", "_elements", "_raw", "_sep")
+
+    def __init__(
+        self, tag: str, elements: list[str] | None, position: int, filler: str = "",
+        terminated: bool = True, raw: str | None = None, separator: str = "",
+    ) -> None:  # fmt: skip
+        self.tag = tag
+        self.position = position
+        self.filler = filler
+        self.terminated = terminated  # False only for a last segment the file ends inside
+        self._elements = elements
+        self._raw = raw
+        self._sep = separator
+
+    @classmethod
+    def read(cls, raw: str, separator: str, position: int, filler: str, terminated: bool):
+        return cls(raw.partition(separator)[0], None, position, filler, terminated, raw, separator)
+
+    @property
+    def elements(self) -> list[str]:
+        if self._elements is None:
+            self._elements = self._raw.split(self._sep)[1:] if self._raw else []
+        return self._elements
+
+    @elements.setter
+    def elements(self, value: list[str]) -> None:
+        self._elements, self._raw = value, None
 
     def element(self, number: int) -> str:
         """Element `number` (1-based, as X12 counts: BEG03 is element(3)); "" when absent."""
-        return self.elements[number - 1] if 0 < number <= len(self.elements) else ""
+        elements = self.elements
+        return elements[number - 1] if 0 < number <= len(elements) else ""
 
     def render(self, delimiters: Delimiters) -> str:
+        if self._raw is not None and self._sep == delimiters.element:
+            return self._raw  # as it was read: written back byte for byte
         return delimiters.element.join([self.tag, *self.elements])
+
+    def __repr__(self) -> str:
+        return f"Segment({self.tag!r}, {self.elements!r}, position={self.position})"
 
 
 @dataclass
@@ -313,9 +343,8 @@ def read(data: bytes) -> Document:
         element = delimiters.element
         for raw, gap, terminated in pieces:
             position += 1
-            fields = raw.split(element)
-            segment = Segment(fields[0], fields[1:], position, gap, terminated)
-            if fields[0] not in _ENVELOPE and builder.tset is not None:
+            segment = Segment.read(raw, element, position, gap, terminated)
+            if segment.tag not in _ENVELOPE and builder.tset is not None:
                 builder.tset.body.append(segment)  # most segments: straight into their set
             else:
                 builder.add(segment, delimiters, isa_text)
