@@ -11,7 +11,7 @@ import logging
 import sys
 from typing import Any
 
-from cli import connectors, db, jobs, reports, sandbox, serve, spreadsheets, track, users
+from cli import connectors, db, edi, jobs, reports, sandbox, serve, spreadsheets, track, users
 from cli.common import EX_CONFIG, EX_USAGE, Parser, UsageError
 
 # What --help has always said (the first line of run.py's docstring).
@@ -19,7 +19,7 @@ DESCRIPTION = (
     "Orderbridge's one command line: serve, scheduler, worker, job, db, users, sandbox, connector,"
 )
 # In the order --help lists them.
-GROUPS = (serve, jobs, db, users, sandbox, connectors, reports, track, spreadsheets)
+GROUPS = (serve, jobs, db, users, sandbox, connectors, reports, track, spreadsheets, edi)
 log = logging.getLogger("orderbridge")
 
 

@@ -38,6 +38,9 @@ VERBS = [
     ["sandbox", "serve"],
     ["connector"],
     ["connector", "check"],
+    ["edi"],
+    ["edi", "parse"],
+    ["edi", "ack"],
 ]
 
 
