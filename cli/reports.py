@@ -1,4 +1,4 @@
-"""The report verb: finance workbooks read from the store."""
+"""The report verb: finance and KPI workbooks (or JSON) read from the store."""
 
 from __future__ import annotations
 
@@ -17,18 +17,52 @@ def register(verbs: Any) -> None:
     recon.add_argument("--to", dest="date_to", required=True, metavar="DATE", type=iso_date)
     recon.add_argument("--out", required=True, metavar="FILE.xlsx")
     recon.set_defaults(func=cmd_report_reconciliation)
+    kpi = report.add_parser("kpi", help="the order-to-cash KPIs for a period (workbook or JSON)")
+    kpi.add_argument("--from", dest="date_from", required=True, metavar="DATE", type=iso_date)
+    kpi.add_argument("--to", dest="date_to", required=True, metavar="DATE", type=iso_date)
+    out = kpi.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", metavar="FILE.xlsx", help="write the KPI workbook")
+    out.add_argument("--json", action="store_true", help="print the KPIs as JSON")
+    for name in ("customer", "carrier", "warehouse", "item"):
+        kpi.add_argument(f"--{name}", help=f"only this {name}'s order lines")
+    kpi.set_defaults(func=cmd_report_kpi)
 
 
 def cmd_report_reconciliation(args: argparse.Namespace, settings: Any) -> int:
     from reports.reconciliation import build_reconciliation, write_workbook
 
     date_from, date_to = args.date_from, args.date_to
-    if date_from > date_to:
-        raise UsageError("report reconciliation: --from is after --to")
-    if not args.out.lower().endswith(".xlsx"):
-        raise UsageError("report reconciliation: --out must name an .xlsx file")
+    _period(args, "reconciliation")
     reconciliation = build_reconciliation(settings.database_url, date_from, date_to, settings)
     path = write_workbook(reconciliation, args.out)
     found = ", ".join(f"{name} {len(rows)}" for name, rows in reconciliation.classes.items())
     print(f"{path}: {len(reconciliation.lines)} line(s); {found}")
+    return 0
+
+
+def _period(args: argparse.Namespace, verb: str) -> None:
+    if args.date_from > args.date_to:
+        raise UsageError(f"report {verb}: --from is after --to")
+    if getattr(args, "out", None) and not args.out.lower().endswith(".xlsx"):
+        raise UsageError(f"report {verb}: --out must name an .xlsx file")
+
+
+def cmd_report_kpi(args: argparse.Namespace, settings: Any) -> int:
+    import json
+
+    from core.store import session_scope
+    from reports import kpi
+    from reports.kpi_workbook import write_workbook
+
+    _period(args, "kpi")
+    filters = {name: getattr(args, name) for name in ("customer", "carrier", "warehouse", "item")}
+    with session_scope(settings.database_url) as session:
+        lines, result = kpi.report_lines(session, args.date_from, args.date_to, **filters)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    path = write_workbook(lines, result, args.out)
+    print(
+        f"{path}: {result['counts']['lines']} order line(s), {result['counts']['orders']} order(s)"
+    )
     return 0

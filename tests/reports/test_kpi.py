@@ -4,6 +4,7 @@ damaged shipment with a wrong invoice, two currencies."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -223,3 +224,28 @@ def test_the_readme_gives_every_kpi_s_definition_as_the_code_does():
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     for name, text in {**kpi.DEFINITIONS, **kpi.CYCLE_DEFINITIONS}.items():
         assert f"| `{name}` | {text} |" in readme, name
+
+
+def test_report_kpi_prints_json_and_writes_the_workbook(db_url, settings, tmp_path):
+    from openpyxl import load_workbook
+
+    from tests.helpers import cli
+
+    build(db_url)
+    period = ["--from", "2026-03-01", "--to", "2026-03-31"]
+    done = cli(settings, "report", "kpi", *period, "--json")
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert (printed["from"], printed["to"]) == ("2026-03-01", "2026-03-31")
+    assert printed["kpis"]["perfect_order"] == pytest.approx(1 / 3)
+    assert printed["kpis"]["otd_order_requested"] is None
+    assert set(printed["by"]) == {"customer", "carrier", "warehouse"}
+    one = json.loads(cli(settings, "report", "kpi", *period, "--json", "--customer", "C2").stdout)
+    assert one["filters"] == {"customer": "C2"} and one["counts"]["orders"] == 2
+    out = tmp_path / "kpi.xlsx"
+    done = cli(settings, "report", "kpi", *period, "--out", str(out))
+    assert done.returncode == 0 and "7 order line(s)" not in done.stdout  # cancelled apart
+    assert "6 order line(s), 5 order(s)" in done.stdout
+    assert load_workbook(out, read_only=True).sheetnames == ["Summary", "Definitions", "Data"]
+    bad = cli(settings, "report", "kpi", "--from", "2026-03-31", "--to", "2026-03-01", "--json")
+    assert bad.returncode == 64 and "--from is after --to" in bad.stderr
