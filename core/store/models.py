@@ -510,3 +510,37 @@ class ReturnAuthorization(_Sourced, Base):
     status: Mapped[str] = mapped_column(String(40), default="pending")
     reason: Mapped[str] = mapped_column(Text, default="")
     lines: Mapped[Any] = mapped_column(JsonText, nullable=True)
+
+
+class EdiControlNumber(Base):
+    """The last control number used per trading partner and envelope level (isa, gs, st):
+    taken by an atomic increment, so none is ever used twice, whoever builds at once."""
+
+    __tablename__ = "edi_control_numbers"
+    partner: Mapped[str] = mapped_column(String(80), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class EdiInterchange(Base):
+    """Every interchange received or sent, as it came or went. One per sender and ISA13 in
+    each direction: one received twice is acknowledged again but not processed twice."""
+
+    __tablename__ = "edi_interchanges"
+    __table_args__ = (UniqueConstraint("direction", "sender", "isa_control"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(10))  # in, out
+    partner: Mapped[str] = mapped_column(String(80), index=True)
+    sender: Mapped[str] = mapped_column(String(40))  # ISA05/ISA06
+    receiver: Mapped[str] = mapped_column(String(40))  # ISA07/ISA08
+    isa_control: Mapped[str] = mapped_column(String(9))
+    sets: Mapped[str] = mapped_column(String(255), default="")  # e.g. "850 850 860"
+    po_numbers: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    raw: Mapped[str] = mapped_column(Text)
+    encoding: Mapped[str] = mapped_column(String(20), default="utf-8")
+    error: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    ack_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
