@@ -33,6 +33,14 @@ class Keeper:
 
     arrived: list[Arrived] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
+    refuse_sender: str | None = None
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:

@@ -27,6 +27,7 @@ from web import (
     health,
     home,
     jobs,
+    mail,
     reports,
     tokens,
     uploads,
@@ -54,6 +55,7 @@ BLUEPRINTS = (
     reports.bp,
     uploads.bp,
     audit.bp,
+    mail.bp,
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -62,13 +62,16 @@ class Delivery:
     refused: dict[str, str] = field(default_factory=dict)
 
 
+def _setting(message: str, key: str, hint: str) -> ConfigError:
+    return ConfigError(message, system=SYSTEM, key=key, hint=hint)
+
+
 def _check_tls(config: SmtpSettings) -> None:
     if config.user and not config.starttls and not config.loopback:
-        raise ConfigError(
+        raise _setting(
             "refusing to send SMTP credentials over a connection without TLS",
-            system=SYSTEM,
-            key="mail.smtp_starttls",
-            hint="set mail.smtp_starttls to true (the server must offer STARTTLS)",
+            "mail.smtp_starttls",
+            "set mail.smtp_starttls to true (the server must offer STARTTLS)",
         )
 
 
@@ -90,18 +93,16 @@ def send(config: SmtpSettings, message: EmailMessage) -> Delivery:
     except smtplib.SMTPRecipientsRefused as exc:
         raise _all_refused(exc.recipients, where) from exc
     except smtplib.SMTPAuthenticationError as exc:
-        raise ConfigError(
+        raise _setting(
             f"the SMTP server refused the login ({exc.smtp_code})",
-            system=SYSTEM,
-            key="mail.smtp_user",
-            hint="check ORDERBRIDGE__MAIL__SMTP_USER and ORDERBRIDGE__MAIL__SMTP_PASSWORD",
+            "mail.smtp_user",
+            "check ORDERBRIDGE__MAIL__SMTP_USER and ORDERBRIDGE__MAIL__SMTP_PASSWORD",
         ) from exc
     except smtplib.SMTPNotSupportedError as exc:
-        raise ConfigError(
+        raise _setting(
             f"the SMTP server does not offer what the settings ask: {exc}",
-            system=SYSTEM,
-            key="mail.smtp_starttls",
-            hint="check mail.smtp_starttls and the server's STARTTLS and AUTH support",
+            "mail.smtp_starttls",
+            "check mail.smtp_starttls and the server's STARTTLS and AUTH support",
         ) from exc
     except smtplib.SMTPResponseException as exc:
         raise _refused(exc, where) from exc
@@ -133,11 +134,10 @@ def _refused(exc: smtplib.SMTPResponseException, where: str) -> Exception:
     if exc.smtp_code < 500:
         return TransientError(f"the SMTP server answered {reply}", system=SYSTEM, key=where)
     if isinstance(exc, smtplib.SMTPSenderRefused):
-        return ConfigError(
+        return _setting(
             f"the SMTP server refused the sender: {reply}",
-            system=SYSTEM,
-            key="mail.from",
-            hint="set mail.from to an address the server may send as",
+            "mail.from",
+            "set mail.from to an address the server may send as",
         )
     return RecordRejectedError(
         f"the SMTP server refused the message: {reply}", system=SYSTEM, key=where

@@ -133,3 +133,19 @@ def test_the_listing_is_newest_first_and_reads_only_listed_names(tmp_path):
 def test_a_group_name_cannot_leave_the_folder(tmp_path):
     path = folder.write(tmp_path / "outbox", "digest", "../../evil", "k", message())
     assert path.resolve().is_relative_to((tmp_path / "outbox").resolve())
+
+
+def test_a_refused_sender_names_the_from_setting(smtp_server):  # noqa: F811
+    smtp_server.keeper.refuse_sender = "553 5.7.1 not allowed to send as that"
+    config = SmtpSettings(smtp_server.host, smtp_server.port, starttls=False)
+    with pytest.raises(ConfigError) as info:
+        mail.smtp.send(config, message())
+    assert info.value.key == "mail.from" and "553" in str(info.value)
+
+
+def test_starttls_asked_of_a_server_without_it_stops_before_anything_is_sent(smtp_server):  # noqa: F811
+    config = SmtpSettings(smtp_server.host, smtp_server.port, starttls=True, user="u", password="p")
+    with pytest.raises(ConfigError) as info:
+        mail.smtp.send(config, message())
+    assert info.value.key == "mail.smtp_starttls" and "p" not in info.value.message.split()
+    assert smtp_server.arrived == []
