@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from config.schema import SECRET_FIELD, check_value
+from config.schema import ENV_ONLY, SECRET_FIELD, check_value
 from core.errors import ConfigError
 
 PREFIX = "ORDERBRIDGE__"
@@ -118,6 +118,8 @@ def _env_value(path: str, raw: str) -> Any:
 
 
 def _is_secret(path: str) -> bool:
+    if path in ENV_ONLY:
+        return True
     parts = path.split(".")
     return parts[0] == "connections" and len(parts) == 3 and bool(SECRET_FIELD.search(parts[2]))
 

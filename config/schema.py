@@ -17,6 +17,9 @@ _DURATION = re.compile(r"^(\d+)(s|m|h|d)$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Names of connection fields that hold secrets; they never come from a YAML file but ours.
 SECRET_FIELD = re.compile(r"(password|secret|token|api_key|private_key)$")
+# Settings outside connections that come only from the environment: where the mail server is
+# and how to sign in to it.
+ENV_ONLY = frozenset({"mail.smtp_host", "mail.smtp_user", "mail.smtp_password"})
 
 
 def parse_duration(text: str) -> int:
@@ -103,6 +106,12 @@ def _cron(value: Any) -> str:
     except ValueError as exc:
         raise ValueError("a five-field crontab line such as '*/5 * * * *'") from exc
     return str(value)
+
+
+def _clock_time(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError("a time of day HH:MM such as '07:00'")
+    return value
 
 
 def _wsdl_version(value: Any) -> str:
@@ -339,6 +348,54 @@ SETTINGS: tuple[Setting, ...] = (
         _number,
         "percent",
         "a price-list change larger than this needs a second steward's approval",
+    ),
+    Setting(
+        "mail.from",
+        _text_or_null,
+        "address",
+        "the From of every message Orderbridge sends (digests, customer notices)",
+    ),
+    Setting(
+        "mail.folder",
+        _text_or_null,
+        "folder",
+        "where messages land as .eml files when no SMTP host is set; default: outbox/ in "
+        "the data folder (not the store's outbox table)",
+    ),
+    Setting(
+        "mail.smtp_host",
+        _text_or_null,
+        "host name",
+        "send over SMTP through this server instead of into the mail folder; only from the "
+        "environment",
+    ),
+    Setting("mail.smtp_port", _int(1, 65535), "port", "the SMTP server's port"),
+    Setting(
+        "mail.smtp_starttls",
+        _bool,
+        "true | false",
+        "upgrade the SMTP connection with STARTTLS; credentials are never sent without it "
+        "unless the host is loopback",
+    ),
+    Setting("mail.smtp_user", _text_or_null, "text", "SMTP login; only from the environment"),
+    Setting(
+        "mail.smtp_password", _text_or_null, "text", "SMTP password; only from the environment"
+    ),
+    Setting(
+        "mail.smtp_timeout_seconds", _int(1), "seconds", "time limit of each SMTP conversation"
+    ),
+    Setting(
+        "digest.*.to",
+        _text_or_null,
+        "addresses, comma-separated",
+        "who gets the daily digest of a role (coordinator, finance, admin); over SMTP a role "
+        "without addresses gets none",
+    ),
+    Setting(
+        "digest.*.at",
+        _clock_time,
+        "HH:MM (UTC)",
+        "send_digest sends the role's digest once a day, at its first run after this time",
     ),
     Setting(
         "connections.*.*",

@@ -120,6 +120,14 @@ SCHEDULE: dict[str, JobSpec] = {
             every="1m",
             urgency="normal",
         ),
+        JobSpec(
+            "send_digest",
+            "sync_jobs.send_digest:SendDigest",
+            "Each role's daily digest by e-mail (the mail folder, or SMTP when set), once a day "
+            "after the role's digest.<role>.at.",
+            every="5m",
+            urgency="background",
+        ),
     )
 }
 

@@ -25,6 +25,7 @@ from web import (
     health,
     home,
     jobs,
+    mail,
     reports,
     tokens,
     uploads,
@@ -52,6 +53,7 @@ BLUEPRINTS = (
     reports.bp,
     uploads.bp,
     audit.bp,
+    mail.bp,
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

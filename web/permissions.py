@@ -26,6 +26,9 @@ UPLOADS = UPLOADERS | ADMIN
 # Audit samples and review evidence: auditors draw and review; admins read.
 AUDITOR = frozenset({"auditor"})
 AUDIT_READ = AUDITOR | ADMIN
+# The mail folder: admins read every message, coordinators and finance their role's digests
+# (web/mail.py visible).
+MAIL_READ = frozenset({"coordinator", "finance"}) | ADMIN
 
 PERMISSIONS: dict[str, str | frozenset[str]] = {
     "static": PUBLIC,
@@ -114,6 +117,9 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
     "audit.draw": AUDITOR,
     "audit.review": AUDITOR,
     "audit.close_finding": AUDITOR,
+    "mail.index": MAIL_READ,
+    "mail.message": MAIL_READ,
+    "mail.html": MAIL_READ,
 }
 
 # The navigation bar, in order; each entry shows only to roles allowed to open it.
@@ -126,6 +132,7 @@ NAV = (
     ("uploads.index", "Uploads"),
     ("audit.index", "Audit"),
     ("jobs.index", "Jobs"),
+    ("mail.index", "Mail"),
     ("users.index", "Users"),
     ("tokens.index", "API tokens"),
     ("account.index", "Account"),

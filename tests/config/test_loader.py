@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from config import load_settings
-from config.schema import SETTINGS, parse_duration
+from config.schema import SETTINGS, env_variable, parse_duration
 from core.errors import ConfigError
 
 
@@ -109,3 +109,32 @@ def test_the_log_level_and_the_os_user_come_from_the_environment_with_defaults()
     assert (log_level({}), os_user({})) == ("INFO", "cli")
     assert log_level({"ORDERBRIDGE_LOG_LEVEL": "DEBUG"}) == "DEBUG"
     assert os_user({"USER": "maria"}) == "maria"
+
+
+@pytest.mark.parametrize(
+    "key,line",
+    [
+        ("mail.smtp_password", "smtp_password: hunter2"),
+        ("mail.smtp_host", "smtp_host: smtp.example.com"),
+        ("mail.smtp_user", "smtp_user: mailer"),
+    ],
+)
+def test_the_mail_server_and_its_login_are_refused_from_a_yaml_file(tmp_path, key, line):
+    path = tmp_path / "settings.yaml"
+    path.write_text(f"mail:\n  {line}\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings({"ORDERBRIDGE_CONFIG": str(path)})
+    assert info.value.key == key
+    assert env_variable(key) in str(info.value)
+    assert line.split(": ")[1] not in str(info.value)
+
+
+def test_the_mail_server_and_its_login_come_from_the_environment():
+    settings = load_settings(
+        {
+            "ORDERBRIDGE__MAIL__SMTP_HOST": "smtp.example.com",
+            "ORDERBRIDGE__MAIL__SMTP_USER": "mailer",
+            "ORDERBRIDGE__MAIL__SMTP_PASSWORD": "0042",
+        }
+    )
+    assert (settings.mail.smtp_host, settings.mail.smtp_password) == ("smtp.example.com", "0042")

@@ -22,8 +22,11 @@ from tests.sync_jobs.flows import SYSTEMS, Flows
 
 pytestmark = pytest.mark.slow
 
-# The jobs that move orders, shipments and invoices (not the connection check, not uploads).
-FLOW_JOBS = tuple(j for j in SCHEDULE if j not in ("check_connections", "apply_uploads"))
+# The jobs that move orders, shipments and invoices (not the connection check, not uploads,
+# not the digest).
+FLOW_JOBS = tuple(
+    j for j in SCHEDULE if j not in ("check_connections", "apply_uploads", "send_digest")
+)
 # track_shipments first runs three cycles late, after the 3PL shipped and pull_shipments stored
 # that: the store is never empty when it looks, so the ERP's shipments must come another way.
 LATE_TRACKING = ("track_shipments",)
