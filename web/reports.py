@@ -146,12 +146,13 @@ def reconciliation():
         check_size(period)
     except PeriodError as exc:
         return _form(str(exc), 400)
+    return _download(build_workbook(period), period.filename)
+
+
+def _download(data: bytes, filename: str):
+    """A workbook as an attachment no cache keeps (it holds customers' orders and money)."""
     response = send_file(
-        BytesIO(build_workbook(period)),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=period.filename,
-        max_age=0,
+        BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename, max_age=0
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -201,11 +202,7 @@ def report_download(name: str):
     with tempfile.TemporaryDirectory(prefix=f"ob-{name}-") as folder:
         path = write_report(REPORTS[name], rows, options, Path(folder) / filename, utcnow())
         data = path.read_bytes()
-    response = send_file(
-        BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename, max_age=0
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _download(data, filename)
 
 
 for _name in REPORTS:  # endpoints reports.<name> and reports.<name>_xlsx, no URL arguments
