@@ -93,6 +93,30 @@ def _decimal(value: Any) -> str:
     return str(value).strip()
 
 
+def parse_day_edges(value: Any) -> tuple[int, ...]:
+    """Bucket edges in days, ascending positive whole numbers: a list, or from the
+    environment a comma-separated text such as "7,14,30,60,90"."""
+    items = value.split(",") if isinstance(value, str) else value
+    if isinstance(items, int) and not isinstance(items, bool):
+        items = [items]
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ValueError("a list of ascending whole numbers of days, e.g. [7, 14, 30, 60, 90]")
+    edges = []
+    for item in items:
+        text = str(item).strip()
+        if isinstance(item, bool) or not text.isdigit() or int(text) < 1:
+            raise ValueError(f"whole numbers of days of at least 1 ({item!r} is not)")
+        edges.append(int(text))
+    if any(later <= earlier for earlier, later in zip(edges, edges[1:], strict=False)):
+        raise ValueError("ascending whole numbers of days, each larger than the one before")
+    return tuple(edges)
+
+
+def _day_edges(value: Any) -> Any:
+    parse_day_edges(value)
+    return value
+
+
 def _duration(value: Any) -> str:
     parse_duration(value)
     return str(value)
@@ -319,6 +343,13 @@ SETTINGS: tuple[Setting, ...] = (
         "threepl | erp",
         "where release_backorders reads availability: the 3PL's inventory or the ERP's "
         "(as pull_master_data stored it)",
+    ),
+    Setting(
+        "reports.aging_buckets",
+        _day_edges,
+        "days, ascending, e.g. [7, 14, 30, 60, 90]",
+        "upper edges of the open-order aging buckets (0-7, 8-14, ... days from the order "
+        "date); older than the last edge is the last bucket; env: comma-separated",
     ),
     Setting("uploads.max_bytes", _int(1), "bytes", "largest workbook accepted"),
     Setting("uploads.max_rows", _int(1), "number", "most data rows in one workbook"),

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core import records as rec
+from core.backorder_queue import RELEASED  # noqa: F401 - push_fulfillments reads it here
 from core.errors import TransientError
 from core.store import models as m
 from sync_jobs.leases import utcnow
@@ -55,8 +56,6 @@ SHIP_METHOD_NAMES = {
     "dhl express worldwide": ("dhl", "EXPRESS_WORLDWIDE"),
     "dhl express 12:00": ("dhl", "EXPRESS_12:00"),
 }
-# ERP statuses under which an order's lines may go to the warehouse.
-RELEASED = ("open", "partially_shipped", "in_progress")
 BACKORDER_SLA = timedelta(days=2)
 CENT = Decimal("0.01")
 

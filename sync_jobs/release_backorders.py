@@ -3,9 +3,10 @@
 Each run looks at the SKUs that have backordered lines and stock somewhere (the 3PL's
 inventory, or the ERP's as pull_master_data stored it: `flows.availability_source`), one work
 item per such SKU. The item reads the SKU's availability afresh and gives it to the lines in
-the order `flows.backorder_release_rule` sets (customer priority, then order date), each from
-the warehouse with the most of it, as far as it goes; the first line it cannot serve stops the
-queue, so no later order overtakes an earlier one.
+the order `flows.backorder_release_rule` sets (customer priority, then order date; the rule is
+core/backorder_queue.py's, which the backorder report reads too), each from the warehouse with
+the most of it, as far as it goes; the first line it cannot serve stops the queue, so no later
+order overtakes an earlier one.
 
 A release's client reference "OB-<order>-<line>R<units released before>" is decided from the
 ledger before it is sent, and looked up before it is sent, so no release is made twice.
@@ -14,16 +15,15 @@ ledger before it is sent, and looked up before it is sent, so no release is made
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from connectors import get_connector
 from connectors.threepl.records import FulfilmentRequest
 from core import records as rec
+from core.backorder_queue import backorder_queue
 from core.errors import RecordRejectedError
 from core.store import models as m
 from core.store import session_scope
@@ -31,7 +31,6 @@ from core.store.opcopy import set_line_progress
 from sync_jobs.base import ItemSpec, Job, RunContext
 from sync_jobs.exceptions import fill_amounts
 from sync_jobs.flows_common import (
-    RELEASED,
     backorder_case_value,
     backorder_value,
     bind,
@@ -47,7 +46,6 @@ from sync_jobs.flows_common import (
 
 TPL = "threepl"
 ZERO = Decimal(0)
-NO_PRIORITY = 10**6
 
 
 class ReleaseBackorders(Job):
@@ -103,38 +101,24 @@ class ReleaseBackorders(Job):
 
     def _queue(self, sku: str) -> list[dict[str, Any]]:
         with session_scope(self.url) as session:
-            rows = session.execute(
-                select(m.OrderLine, m.Order)
-                .join(m.Order, m.Order.number == m.OrderLine.order_number)
-                .where(m.OrderLine.sku == sku, m.OrderLine.quantity_backordered > 0)
-            ).all()
-            priorities = _priorities(session, {order.customer_number for _, order in rows})
-            queue = [
+            return [
                 {
-                    "number": order.number,
-                    "line_no": line.line_no,
+                    "number": w.order.number,
+                    "line_no": w.line.line_no,
                     "sku": sku,
-                    "uom": line.uom,
-                    "quantity": line.quantity,
-                    "backordered": whole(line.quantity_backordered),
-                    "price": line.unit_price,
-                    "currency": line.currency,
-                    "customer": order.customer_number,
-                    "ship_to": ship_to_address(session, order.customer_number, order.ship_to_code),
-                    "ship_method": order.ship_method or "",
-                    "priority": priorities.get(order.customer_number) or NO_PRIORITY,
-                    "ordered": order.order_date or date.max,
+                    "uom": w.line.uom,
+                    "quantity": w.line.quantity,
+                    "backordered": whole(w.line.quantity_backordered),
+                    "price": w.line.unit_price,
+                    "currency": w.line.currency,
+                    "customer": w.order.customer_number,
+                    "ship_to": ship_to_address(
+                        session, w.order.customer_number, w.order.ship_to_code
+                    ),
+                    "ship_method": w.order.ship_method or "",
                 }
-                for line, order in rows
-                if order.status in RELEASED and not order.on_hold
+                for w in backorder_queue(session, self.flows.backorder_release_rule, sku)
             ]
-        return sorted(queue, key=self._rank)
-
-    def _rank(self, line: dict[str, Any]) -> tuple:
-        by_date = (line["ordered"], line["number"], line["line_no"])
-        if self.flows.backorder_release_rule == "order_date":
-            return by_date
-        return (line["priority"], *by_date)
 
     def _release(self, line: dict[str, Any], warehouse: str, quantity: Decimal) -> dict:
         before = whole(line["quantity"] - line["backordered"])
@@ -245,11 +229,3 @@ class ReleaseBackorders(Job):
 
     def api_calls(self) -> int:
         return int(self.tpl.api_calls)
-
-
-def _priorities(session: Session, numbers: set[str]) -> dict[str, int]:
-    """Customer priority from the store; lower is served first, 0 means none set."""
-    rows = session.execute(
-        select(m.Customer.number, m.Customer.priority).where(m.Customer.number.in_(numbers))
-    ).all()
-    return {number: priority for number, priority in rows if priority}

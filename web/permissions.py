@@ -7,6 +7,7 @@ from the table is refused (and a test fails), so a new page is never open by acc
 from __future__ import annotations
 
 from core.users import ROLES
+from reports.registry import REPORTS
 
 PUBLIC = "public"
 ALL = frozenset(ROLES)
@@ -19,6 +20,15 @@ ERRORS_READ = QUEUE_ACT | {"steward", "finance"}
 # the jobs make finance their owner.
 EXCEPTIONS = QUEUE_ACT | {"finance"}
 FINANCE = frozenset({"finance", "admin"})
+# Each registry report's page and workbook: the roles reports/registry.py gives it (aging:
+# coordinators, finance, admins; backorders: coordinators, admins). The reports page opens to
+# anyone who may see one of them, and shows each only to its roles.
+REPORT_PAGES = {
+    endpoint: report.roles
+    for name, report in REPORTS.items()
+    for endpoint in (f"reports.{name}", f"reports.{name}_xlsx")
+}
+REPORTS_INDEX = FINANCE.union(*REPORT_PAGES.values())
 # Spreadsheet uploads: coordinators (order changes) and stewards (prices, ship-tos) upload and
 # approve their own kinds (web/upload_store.py OWNERS); admins read them.
 UPLOADERS = frozenset({"coordinator", "steward"})
@@ -68,8 +78,9 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
     "exceptions.assign": EXCEPTIONS,
     "dashboard.index": ALL,
     "dashboard.chart": ALL,
-    "reports.index": FINANCE,
+    "reports.index": REPORTS_INDEX,
     "reports.reconciliation": FINANCE,
+    **REPORT_PAGES,
     "api.me": ALL,
     "api.errors": ERRORS_READ,
     "api.error": ERRORS_READ,

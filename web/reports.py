@@ -1,6 +1,6 @@
-"""Reports for finance: the order-to-cash reconciliation workbook for a period, built from
-the store's operational copy inside the request (no external system is asked) and sent as
-an .xlsx download."""
+"""The reports page: finance's order-to-cash reconciliation workbook for a period, and a page
+and an .xlsx download for every report in reports/registry.py (aging, backorders). All are
+built from the store's operational copy inside the request (no external system is asked)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from io import BytesIO
 from pathlib import Path
 
@@ -16,7 +17,10 @@ from flask import Blueprint, render_template, request, send_file
 from sqlalchemy import func, select
 
 from core.store.models import Order, OrderLine
+from reports.base import Options, display
 from reports.reconciliation import build_reconciliation, write_workbook
+from reports.registry import REPORTS
+from reports.report_workbook import write_report
 from web.store import db, settings, utcnow
 
 log = logging.getLogger(__name__)
@@ -27,6 +31,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # 10 s; the streamed workbook writes 100,000 lines in about 1.3 s).
 MAX_DAYS = 366
 MAX_LINES = 100_000
+# A report page shows this many rows; its workbook holds them all.
+PAGE_ROWS = 500
 CLI = "python run.py report reconciliation --from {0} --to {1} --out reconciliation.xlsx"
 
 
@@ -99,6 +105,7 @@ def _form(problem: str | None = None, status: int = 200):
     choices = presets(today)
     page = render_template(
         "reports/index.html",
+        reports=REPORTS.values(),
         presets=choices,
         default=choices[0][1],
         entered={"from": request.args.get("from", ""), "to": request.args.get("to", "")},
@@ -139,12 +146,65 @@ def reconciliation():
         check_size(period)
     except PeriodError as exc:
         return _form(str(exc), 400)
+    return _download(build_workbook(period), period.filename)
+
+
+def _download(data: bytes, filename: str):
+    """A workbook as an attachment no cache keeps (it holds customers' orders and money)."""
     response = send_file(
-        BytesIO(build_workbook(period)),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=period.filename,
-        max_age=0,
+        BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename, max_age=0
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# ---- the registry's reports --------------------------------------------------------------
+
+
+def parse_as_of(args) -> date:
+    """The day a report is measured on: ?as_of=YYYY-MM-DD, today (UTC) when not given."""
+    text = args.get("as_of", "").strip()
+    return _day(text, "As of") if text else utcnow().date()
+
+
+def _computed(name: str, as_of: date) -> tuple[Options, list[dict]]:
+    options = Options.from_settings(settings(), as_of)
+    with db() as store:
+        return options, REPORTS[name].compute(store, options)
+
+
+def report_page(name: str):
+    report, problem, status = REPORTS[name], None, 200
+    try:
+        as_of = parse_as_of(request.args)
+    except PeriodError as exc:
+        as_of, problem, status = utcnow().date(), str(exc), 400
+    _, rows = _computed(name, as_of)
+    table = [[display(c, row.get(c.key)) for c in report.columns] for row in rows[:PAGE_ROWS]]
+    page = render_template(
+        "reports/report.html",
+        report=report,
+        table=table,
+        total=len(rows),
+        as_of=as_of,
+        problem=problem,
+    )
+    return page, status
+
+
+def report_download(name: str):
+    try:
+        as_of = parse_as_of(request.args)
+    except PeriodError as exc:
+        return _form(str(exc), 400)
+    options, rows = _computed(name, as_of)
+    filename = f"{name}_{as_of.isoformat()}.xlsx"  # a parsed date only reaches the header
+    with tempfile.TemporaryDirectory(prefix=f"ob-{name}-") as folder:
+        path = write_report(REPORTS[name], rows, options, Path(folder) / filename, utcnow())
+        data = path.read_bytes()
+    return _download(data, filename)
+
+
+for _name in REPORTS:  # endpoints reports.<name> and reports.<name>_xlsx, no URL arguments
+    bp.add_url_rule(f"/{_name}", _name, partial(report_page, _name))
+    bp.add_url_rule(f"/{_name}.xlsx", f"{_name}_xlsx", partial(report_download, _name))
