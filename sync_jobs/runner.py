@@ -29,9 +29,8 @@ from core.errors import (
 from core.store import session_scope
 from core.store.models import JobDefinition, JobRun, Watermark, WorkItem
 from sync_jobs import abandoned, get_spec, leases, load_job, trigger_for
-from sync_jobs.base import ItemSpec, Job, RunContext
+from sync_jobs.base import Clock, ItemSpec, Job, RunContext
 from sync_jobs.errorqueue import park, resolve_on_success
-from sync_jobs.leases import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +72,9 @@ class RunOutcome:
     summary: str = ""
 
 
-def park_job(url: str, job_id: str, seconds: float, reason: str) -> datetime:
+def park_job(url: str, job_id: str, seconds: float, reason: str, now: datetime) -> datetime:
     """Hold the job's scheduled runs until a quota resets; a person can still run it now."""
-    until = utcnow() + timedelta(seconds=seconds)
+    until = now + timedelta(seconds=seconds)
     with session_scope(url) as session:
         row = session.get(JobDefinition, job_id)
         if row is None:  # run from the CLI before any scheduler described the job
@@ -121,8 +120,11 @@ def create_run(
 class _Heartbeat(threading.Thread):
     """Renews the job lease and the run's heartbeat; notices when the lease was taken."""
 
-    def __init__(self, url: str, job_id: str, run_id: int, holder: str, seconds: int) -> None:
+    def __init__(
+        self, url: str, job_id: str, run_id: int, holder: str, seconds: int, clock: Clock
+    ) -> None:
         super().__init__(daemon=True, name=f"heartbeat-{job_id}")
+        self.clock = clock
         self.url, self.job_id, self.run_id = url, job_id, run_id
         self.holder, self.seconds = holder, seconds
         self.stopped = threading.Event()
@@ -136,7 +138,9 @@ class _Heartbeat(threading.Thread):
                     return
                 with session_scope(self.url) as session:
                     session.execute(
-                        update(JobRun).where(JobRun.id == self.run_id).values(heartbeat_at=utcnow())
+                        update(JobRun)
+                        .where(JobRun.id == self.run_id)
+                        .values(heartbeat_at=self.clock.now())
                     )
             except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has slack
                 log.warning("heartbeat of %s failed; retrying", self.job_id, exc_info=True)
@@ -145,8 +149,11 @@ class _Heartbeat(threading.Thread):
 class Runner:
     """Carries out one queued run of a job in this process."""
 
-    def __init__(self, settings: Settings, holder: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, holder: str | None = None, clock: Clock | None = None
+    ) -> None:
         self.settings = settings
+        self.clock = clock or Clock()
         self.url = settings.database_url
         self.holder = holder or leases.new_holder()
         self.lease_seconds = int(settings.scheduler.lease_seconds)
@@ -159,7 +166,9 @@ class Runner:
             job_id, dry_run, scheduled_at = run.job_id, run.dry_run, run.scheduled_at
         if not leases.acquire(self.url, job_id, self.holder, run_id, self.lease_seconds):
             return RunOutcome(run_id, "busy", "the job is running in another process")
-        heartbeat = _Heartbeat(self.url, job_id, run_id, self.holder, self.lease_seconds)
+        heartbeat = _Heartbeat(
+            self.url, job_id, run_id, self.holder, self.lease_seconds, self.clock
+        )
         try:
             if not self._start(run_id, job_id):
                 return RunOutcome(run_id, "skipped", "taken by another worker")
@@ -170,7 +179,7 @@ class Runner:
             leases.release(self.url, job_id, self.holder)
 
     def _start(self, run_id: int, job_id: str) -> bool:
-        now = utcnow()
+        now = self.clock.now()
         with session_scope(self.url) as session:
             claimed = session.execute(
                 update(JobRun)
@@ -229,7 +238,7 @@ class Runner:
     def _context(
         self, job: Job, run_id: int, scheduled_at: datetime, dry_run: bool, lookback: int
     ) -> RunContext:
-        now = utcnow()
+        now = self.clock.now()
         with session_scope(self.url) as session:
             mark = session.get(Watermark, (job.job_id, ""))
         start = (mark.value if mark else now - job.first_window) - timedelta(seconds=lookback)
@@ -237,7 +246,9 @@ class Runner:
             session.execute(
                 update(JobRun).where(JobRun.id == run_id).values(window_start=start, window_end=now)
             )
-        return RunContext(job.job_id, run_id, self.settings, start, now, dry_run, scheduled_at)
+        return RunContext(
+            job.job_id, run_id, self.settings, start, now, dry_run, scheduled_at, clock=self.clock
+        )
 
     def _plan(self, job: Job, ctx: RunContext) -> int:
         """Record the window's items; returns how many are new work (not done before)."""
@@ -263,7 +274,7 @@ class Runner:
                     status="superseded",
                     claimed_by=None,
                     lease_until=None,
-                    updated_at=utcnow(),
+                    updated_at=self.clock.now(),
                     last_error=f"superseded by run {ctx.run_id}",
                 )
             )
@@ -309,7 +320,7 @@ class Runner:
 
         Returns the item as it was before the claim, and whether its last holder died while
         carrying it out (the only case in which the job is asked to confirm a landed write)."""
-        now = utcnow()
+        now = self.clock.now()
         with session_scope(self.url) as session:
             item = session.get(WorkItem, item_id)
             if item is None or item.status not in OPEN_ITEM:
@@ -376,7 +387,9 @@ class Runner:
                     ctx.rejected_keys.append(item.business_key)
                 elif action == "park":
                     self._settle(ctx, item, "pending", exc, counted=False)
-                    until = park_job(self.url, ctx.job_id, exc.retry_after, exc.one_line())
+                    until = park_job(
+                        self.url, ctx.job_id, exc.retry_after, exc.one_line(), self.clock.now()
+                    )
                     return "skipped", f"parked until {until:%Y-%m-%d %H:%M} UTC: {exc.one_line()}"
                 elif action == "stop":
                     self._settle(ctx, item, "pending", exc, counted=False)
@@ -459,7 +472,7 @@ class Runner:
                     status=status,
                     claimed_by=None,
                     lease_until=None,
-                    updated_at=utcnow(),
+                    updated_at=self.clock.now(),
                     last_error=exc.one_line() if exc else None,
                     run_id=ctx.run_id,
                     attempts=WorkItem.attempts if counted else WorkItem.attempts - 1,
@@ -476,7 +489,7 @@ class Runner:
             if mark is None:
                 session.add(Watermark(job_id=job_id, stream="", value=value))
             else:
-                mark.value, mark.updated_at = value, utcnow()
+                mark.value, mark.updated_at = value, self.clock.now()
 
     @staticmethod
     def _summary(ctx: RunContext, stats: dict[str, int]) -> str:
@@ -503,7 +516,7 @@ class Runner:
     ) -> RunOutcome:
         values: dict[str, Any] = {
             "status": status,
-            "finished_at": utcnow(),
+            "finished_at": self.clock.now(),
             "summary": summary,
             "error": error,
             "written": (ctx.written if ctx else 0) or stats["written"],
