@@ -64,7 +64,7 @@ def cmd_job_run(args: argparse.Namespace, settings: Any) -> int:
 
 def cmd_job_history(args: argparse.Namespace, settings: Any) -> int:
     from sync_jobs import get_spec
-    from sync_jobs.runner import run_history
+    from sync_jobs.run_ledger import run_history
 
     get_spec(args.name)
     runs = run_history(settings.database_url, args.name, args.limit)

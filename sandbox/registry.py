@@ -9,10 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from sandbox.state import SandboxState
+from typing import Any
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -34,13 +31,14 @@ class Simulator:
     A host entry is an exact host name ("wwwcie.ups.com") or a suffix starting with "."
     (".my.salesforce.com" matches "orderbridge-sandbox.my.salesforce.com"). `on_reset`, when
     given, is called by `SandboxState.reset` after the world is stored, to copy the system's
-    part of the world into the state's records.
+    part of the world into the state's records. Both are handed the `SandboxState`, which
+    this module does not name: the state loads the registry, never the other way round.
     """
 
     system: str
     hosts: tuple[str, ...]
-    make_app: Callable[[SandboxState], WSGIApp]
-    on_reset: Callable[[SandboxState], None] | None = None
+    make_app: Callable[[Any], WSGIApp]  # given the SandboxState
+    on_reset: Callable[[Any], None] | None = None
 
     def serves(self, host: str) -> bool:
         return any(host_matches(entry, host) for entry in self.hosts)

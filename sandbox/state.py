@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from sandbox.registry import SIMULATORS, load_simulators
 from sandbox.world import CARRIERS, World, build_world
 
 _SCHEMA = """
@@ -360,7 +361,6 @@ class SandboxState:
     def reset(self, seed: int, today: date | None = None) -> World:
         """Wipe everything, store the world of `seed` anchored on `today` (default: today in
         UTC), and let each simulator copy its part of it into the records."""
-        from sandbox.registry import load_simulators  # the registry imports this module
 
         anchor = today or self.clock().astimezone(timezone.utc).date()
         simulators = load_simulators()
@@ -381,8 +381,6 @@ class SandboxState:
         """{"systems": {system: {"calls", "max_batch", "records", "duplicates"}},
         "tracking_numbers": {carrier: [...]}}; duplicates counts records that were written
         again under their external id with an identical payload."""
-        from sandbox.registry import SIMULATORS
-
         systems: dict[str, dict[str, dict[str, int]]] = {}
 
         def entry(system: str) -> dict[str, dict[str, int]]:

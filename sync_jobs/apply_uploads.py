@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -148,14 +148,14 @@ class ApplyUploads(Job):
 
     def perform(self, ctx: RunContext, business_key: str, payload: Any) -> str | None:
         if payload.get("simulate"):
-            return simulate_uploads.carry_out(self, payload)
+            return simulate_uploads.carry_out(self, payload, ctx.today())
         try:
             with session_scope(self.url) as session:
                 upload, row = load(session, payload)
                 if row.status != "pending":
                     return None
                 check_retry(upload, row, payload)
-                change = self.change_of(session, upload, row)
+                change = self.change_of(session, upload, row, ctx.today())
                 if in_effect(row.payload, change.current):
                     settle(session, row, "done", "Already in effect; nothing was sent.")
                     self._finish(session, upload)
@@ -174,27 +174,29 @@ class ApplyUploads(Job):
         refused = self._refused(results)
         if refused:
             return self._reject(payload, refused, None)
-        self._record_posted(payload, results)
+        self._record_posted(payload, results, ctx.today())
         return None
 
     def confirm(self, ctx: RunContext, business_key: str, payload: Any) -> bool:
         """After a crash mid-item: if the ERP already holds the change, book it, don't resend."""
         if payload.get("simulate"):
             return False  # a simulation wrote nothing: it is simply run again
-        return self._confirm(payload, "pending", self._record_posted)
+        return self._confirm(payload, "pending", self._record_posted, ctx.today())
 
-    def _confirm(self, payload: dict, waiting: str, book: Callable[[dict, list], None]) -> bool:
+    def _confirm(
+        self, payload: dict, waiting: str, book: Callable[[dict, list, date], None], today: date
+    ) -> bool:
         with session_scope(self.url) as session:
             upload, row = load(session, payload)
             if row.status != waiting:
                 return True
             try:
-                change = self.change_of(session, upload, row)
+                change = self.change_of(session, upload, row, today)
             except RecordRejectedError:
                 return False  # perform refuses it with the reason
         if not landed(self.connector, get_kind(upload.kind), change):
             return False
-        book(payload, [])
+        book(payload, [], today)
         return True
 
     def _refused(self, results: list[Any]) -> str | None:
@@ -205,7 +207,7 @@ class ApplyUploads(Job):
         message = "; ".join(f"{r.code or 'rejected'}: {r.message}" for r in failed)
         return f"{self.settings.erp} refused: {message}"
 
-    def change_of(self, session: Session, upload: Upload, row: UploadRow) -> Change:
+    def change_of(self, session: Session, upload: Upload, row: UploadRow, today: date) -> Change:
         """The row as a Change against the store now (RecordRejectedError: it cannot be)."""
         kind = get_kind(upload.kind)
         if self.settings.erp not in kind.erps:
@@ -215,18 +217,18 @@ class ApplyUploads(Job):
                 key=row.business_key,
                 hint="master data is maintained in the ERP itself; change it there",
             )
-        return kind.change(session, row.payload, self.settings.erp, _today())
+        return kind.change(session, row.payload, self.settings.erp, today)
 
-    def _record_posted(self, payload: dict, results: list[Any]) -> None:
+    def _record_posted(self, payload: dict, results: list[Any], today: date) -> None:
         warnings = [w for r in results for w in r.warnings]
         with session_scope(self.url) as session:
             upload, row = load(session, payload)
-            change = self.change_of(session, upload, row)
+            change = self.change_of(session, upload, row, today)
             rebase(row, change.current)
             change.apply(session)
             kind = get_kind(upload.kind)
-            message = posted_message(kind, row.payload, self.settings.erp, _today())
-            status = "scheduled" if kind.scheduled_on(row.payload, _today()) else "done"
+            message = posted_message(kind, row.payload, self.settings.erp, today)
+            status = "scheduled" if kind.scheduled_on(row.payload, today) else "done"
             settle(
                 session, row, status, message + (f" ({'; '.join(warnings)})" if warnings else "")
             )
@@ -268,7 +270,3 @@ class ApplyUploads(Job):
 
     def api_calls(self) -> int:
         return int(getattr(self._connector, "api_calls", 0)) if self._connector else 0
-
-
-def _today() -> date:
-    return datetime.now(timezone.utc).date()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from config import Settings
@@ -21,6 +21,17 @@ class ItemSpec:
     business_key: str
     payload: Any = None
     version: str = ""
+
+
+class Clock:
+    """The time a run goes by: real UTC here; tests hand the runner one that they move."""
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def today(self) -> date:
+        """The day (UTC) a job dates its work by: an undated price, a scheduled one's day."""
+        return self.now().date()
 
 
 @dataclass
@@ -40,6 +51,10 @@ class RunContext:
     rejected: list[tuple[str, Any, Any]] = field(default_factory=list)
     # Business keys of every record rejected so far in this run, for its summary.
     rejected_keys: list[str] = field(default_factory=list)
+    clock: Clock = field(default_factory=Clock)
+
+    def today(self) -> date:
+        return self.clock.today()
 
     def reject(self, business_key: str, payload: Any, error: Any) -> None:
         """Park one record of a batch item in the error queue; the rest of the batch goes on."""

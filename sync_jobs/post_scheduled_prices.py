@@ -5,7 +5,7 @@ goes to the error queue, from where a retry posts it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -31,16 +31,16 @@ class PostScheduledPrices(ApplyUploads):
 
     def plan(self, ctx: RunContext) -> list[ItemSpec]:
         with session_scope(self.url) as session:
-            return due(session, _today())
+            return due(session, ctx.today())
 
     def perform(self, ctx: RunContext, business_key: str, payload: Any) -> str | None:
-        return self._post_scheduled(payload)
+        return self._post_scheduled(payload, ctx.today())
 
     def confirm(self, ctx: RunContext, business_key: str, payload: Any) -> bool:
         """After a crash mid-item: if the ERP already holds the price, book it, don't resend."""
-        return self._confirm(payload, "scheduled", self._record_scheduled)
+        return self._confirm(payload, "scheduled", self._record_scheduled, ctx.today())
 
-    def _post_scheduled(self, payload: dict) -> None:
+    def _post_scheduled(self, payload: dict, today: date) -> None:
         """On its day, the price list the store holds is sent, now with the scheduled price in
         effect. The row's before-image stays the one taken when the store took the change: a
         revert restores what was in effect before it, not the row's own values."""
@@ -49,7 +49,7 @@ class PostScheduledPrices(ApplyUploads):
                 upload, row = load(session, payload)
                 if row.status != "scheduled":
                     return None  # posted already
-                change = self.change_of(session, upload, row)
+                change = self.change_of(session, upload, row, today)
                 if not (same_key(row.payload, change.current)
                         and in_effect(row.payload, change.current)):  # fmt: skip
                     settle(session, row, "done", f"Not posted on {payload['effective']}: a later "
@@ -62,14 +62,14 @@ class PostScheduledPrices(ApplyUploads):
         refused = self._refused(results)
         if refused:
             return self._fail_scheduled(payload, refused, None)
-        self._record_scheduled(payload, results)
+        self._record_scheduled(payload, results, today)
         return None
 
-    def _record_scheduled(self, payload: dict, results: list[Any]) -> None:
+    def _record_scheduled(self, payload: dict, results: list[Any], today: date) -> None:
         warnings = [w for r in results for w in r.warnings]
         with session_scope(self.url) as session:
             upload, row = load(session, payload)
-            message = f"Posted to {self.settings.erp} on {_today().isoformat()}"
+            message = f"Posted to {self.settings.erp} on {today.isoformat()}"
             settle(
                 session, row, "done", message + (f" ({'; '.join(warnings)})" if warnings else "")
             )
@@ -89,10 +89,6 @@ class PostScheduledPrices(ApplyUploads):
             key = row.business_key
         hint = hint or "retry it from the error queue once fixed"
         raise RecordRejectedError(message, system=self.settings.erp, key=key, hint=hint)
-
-
-def _today() -> date:
-    return datetime.now(timezone.utc).date()
 
 
 def due(session: Session, today: date) -> list[ItemSpec]:

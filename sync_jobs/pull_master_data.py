@@ -11,7 +11,7 @@ core.store.opcopy.upsert_undated_price.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 from itertools import islice
 from typing import Any
 
@@ -43,11 +43,6 @@ def record_key(record: rec.Record) -> str:
     return f"{type(record).__name__}:{parts[type(record)](record)}"
 
 
-def _today() -> date:
-    """The day an undated ERP price is charged on (UTC, as apply_uploads posts by)."""
-    return datetime.now(timezone.utc).date()
-
-
 def _batches(records: Iterable[Any]) -> Iterator[list[Any]]:
     iterator = iter(records)
     while batch := list(islice(iterator, BATCH)):
@@ -73,7 +68,7 @@ class PullMasterData(Job):
                 yield ItemSpec(f"{entity}#{n}", payload, version=version)
 
     def perform(self, ctx: RunContext, business_key: str, payload: Any) -> str | None:
-        today = _today()
+        today = ctx.today()  # the day an undated ERP price is charged on
         with session_scope(self.settings.database_url) as session:
             for entry in payload:
                 record = rec.from_payload(TYPES[entry["type"]], entry["data"])

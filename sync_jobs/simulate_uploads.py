@@ -9,7 +9,7 @@ counts and the marked-up workbook. An item of a request superseded by a newer on
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -60,22 +60,22 @@ def plan(session: Session, data_path: Path) -> list[ItemSpec]:
     return specs
 
 
-def carry_out(job: Any, payload: dict) -> None:
+def carry_out(job: Any, payload: dict, today: date) -> None:
     """A row of a requested simulation: what posting it now would meet, nothing written.
     A system failure (TransientError) propagates: the row waits for the next run."""
-    judged = _judge(job, payload)
+    judged = _judge(job, payload, today)
     if judged is not None:
         record(job.url, job.settings.data_path, payload, *judged)
 
 
-def _judge(job: Any, payload: dict) -> tuple[str, str] | None:
+def _judge(job: Any, payload: dict, today: date) -> tuple[str, str] | None:
     """(outcome, message) for the row; None when its request was superseded."""
     with session_scope(job.url) as session:
         upload, row = load(session, payload)
         if not asked(upload, row, payload):
             return None
         try:
-            change = job.change_of(session, upload, row)
+            change = job.change_of(session, upload, row, today)
         except RecordRejectedError as exc:
             return WOULD_REFUSE, exc.message
         if in_effect(row.payload, change.current):

@@ -8,14 +8,28 @@ statusDetail rejects that record alone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from core.errors import ConfigError, OrderbridgeError, RecordRejectedError, TransientError
 
-if TYPE_CHECKING:
-    from connectors.netsuite.replies import Detail, Fault
-
 SYSTEM = "netsuite"
+
+
+# What connectors.netsuite.replies reads out of a reply for the functions below: they live
+# here so that this module does not reach back into the reply parser.
+@dataclass(frozen=True)
+class Fault:
+    kind: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Detail:
+    code: str
+    message: str
+    type: str = "ERROR"
+
 
 # Faults that pass on their own: NetSuite's concurrency governance and request limits.
 TRANSIENT_CODES = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from connectors.netsuite.faults import ReplyError, fault_error, status_error
+from connectors.netsuite.faults import Detail, Fault, ReplyError, fault_error, status_error
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 local_names: dict[str, str] = {}
@@ -139,13 +139,6 @@ def parse_envelope(
     return payload
 
 
-@dataclass(frozen=True)
-class Fault:
-    kind: str
-    code: str
-    message: str
-
-
 def _read_fault(fault: etree._Element) -> Fault:
     parts = children(fault)
     text = (parts["faultstring"].text or "") if "faultstring" in parts else ""
@@ -160,13 +153,6 @@ def _read_fault(fault: etree._Element) -> Fault:
             )
     faultcode = (parts["faultcode"].text or "") if "faultcode" in parts else ""
     return Fault("", faultcode.rpartition(":")[2], text)
-
-
-@dataclass(frozen=True)
-class Detail:
-    code: str
-    message: str
-    type: str = "ERROR"
 
 
 @dataclass

@@ -16,6 +16,7 @@ from core.store import session_scope
 from core.store.models import Upload, UploadRow
 from sandbox import SandboxAdapter, SandboxState
 from sandbox.cli import state_path
+from sync_jobs.base import Clock
 from sync_jobs.leases import utcnow
 from sync_jobs.runner import Runner, create_run
 from templates_xlsx.preview import approve, preview, record_revert, record_upload
@@ -46,8 +47,9 @@ def sap_world(make_settings) -> Iterator[Flows]:
         yield flows
 
 
-def run(settings, job_id: str = "apply_uploads"):
-    return Runner(settings).execute(create_run(settings.database_url, job_id, utcnow()))
+def run(settings, job_id: str = "apply_uploads", clock: Clock | None = None):
+    run_id = create_run(settings.database_url, job_id, utcnow())
+    return Runner(settings, clock=clock).execute(run_id)
 
 
 def netsuite_prices(state: SandboxState, sku: str = SKU) -> dict[tuple[str, str, int], Decimal]:

@@ -15,6 +15,7 @@ from core import http
 from core.retry import breaker_for
 from core.store import session_scope
 from sandbox import SandboxAdapter, SandboxState
+from sync_jobs.base import Clock
 from sync_jobs.leases import utcnow
 from sync_jobs.runner import Runner, RunOutcome, create_run
 
@@ -26,6 +27,7 @@ SYSTEMS = ("netsuite", "sap", "salesforce", "threepl")
 class Flows:
     settings: Settings
     state: SandboxState
+    clock: Clock | None = None  # the runner's; the real one when None
 
     @property
     def world(self) -> Any:
@@ -34,7 +36,7 @@ class Flows:
     def run(self, job_id: str, **overrides: Any) -> RunOutcome:
         settings = self.settings
         run_id = create_run(settings.database_url, job_id, utcnow(), trigger="cli")
-        return Runner(settings).execute(run_id)
+        return Runner(settings, clock=self.clock).execute(run_id)
 
     def stats(self, system: str) -> dict[str, Any]:
         return self.state.stats()["systems"][system]

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from core.store import session_scope
 from core.store.models import AuditLog, PriceListEntry, RecordError, Upload, UploadRow, WorkItem
 from sandbox import SandboxState
-from sync_jobs import apply_uploads, post_scheduled_prices, pull_master_data
 from sync_jobs.apply_uploads import ApplyUploads
+from sync_jobs.base import Clock as RunClock
 from sync_jobs.base import RunContext
 from templates_xlsx.export import export_workbook
 from templates_xlsx.preview import approve, preview, record_revert, record_upload
@@ -40,19 +40,20 @@ def world(settings) -> Iterator[SandboxState]:
     yield from netsuite_world(settings)
 
 
-class Clock:
-    """The job's today, moved by the test (the simulator is seeded for TODAY)."""
+class Clock(RunClock):
+    """The jobs' today, moved by the test (the simulator is seeded for TODAY); runs are
+    handed it."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.today = TODAY
-        monkeypatch.setattr(apply_uploads, "_today", lambda: self.today)
-        monkeypatch.setattr(post_scheduled_prices, "_today", lambda: self.today)
-        monkeypatch.setattr(pull_master_data, "_today", lambda: self.today)
+    def __init__(self) -> None:
+        self.day = TODAY
+
+    def today(self) -> date:
+        return self.day
 
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    return Clock(monkeypatch)
+def clock() -> Clock:
+    return Clock()
 
 
 SCHEDULED = "post_scheduled_prices"  # the job that posts a price on its day
@@ -203,7 +204,7 @@ def test_a_resumed_item_whose_write_landed_is_booked_without_posting_again(
     # The write lands, then the process dies before booking it.
     with session_scope(settings.database_url) as session:
         row = session.get(UploadRow, spec.payload["row_id"])
-        change = job.change_of(session, session.get(Upload, upload_id), row)
+        change = job.change_of(session, session.get(Upload, upload_id), row, ctx.today())
     job.connector.upsert(change.entity, change.records)
     calls = upserts(world)
 
@@ -257,7 +258,7 @@ def test_a_price_from_a_later_day_says_it_is_scheduled_and_todays_says_posted(
     path = scheduled_workbook(settings, tmp_path, date(2027, 1, 1), "150.00", "125.00")
     upload_id = upload(settings, path)
 
-    assert run(settings).status == "completed"
+    assert run(settings, clock=clock).status == "completed"
 
     assert sorted(rows_of(settings, upload_id)) == [
         ("done", "Posted to netsuite"),
@@ -288,21 +289,21 @@ def test_a_scheduled_price_is_posted_once_on_its_day_and_revert_restores_the_old
 ):
     starts = TODAY + timedelta(days=30)
     upload_id = upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
-    assert run(settings).status == "completed"
+    assert run(settings, clock=clock).status == "completed"
     calls = upserts(world)
 
     for day in (TODAY, starts - timedelta(days=1)):
-        clock.today = day
-        assert run(settings, SCHEDULED).status == "completed"
+        clock.day = day
+        assert run(settings, SCHEDULED, clock=clock).status == "completed"
         assert upserts(world) == calls
         assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
     assert sorted(s for s, _ in rows_of(settings, upload_id)) == ["done", "scheduled"]
 
-    clock.today = starts
-    assert run(settings, SCHEDULED).status == "completed"
-    assert run(settings, SCHEDULED).status == "completed"
-    clock.today = starts + timedelta(days=1)
-    assert run(settings, SCHEDULED).status == "completed"
+    clock.day = starts
+    assert run(settings, SCHEDULED, clock=clock).status == "completed"
+    assert run(settings, SCHEDULED, clock=clock).status == "completed"
+    clock.day = starts + timedelta(days=1)
+    assert run(settings, SCHEDULED, clock=clock).status == "completed"
 
     assert upserts(world) == calls + 1
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
@@ -320,7 +321,7 @@ def test_a_scheduled_price_is_posted_once_on_its_day_and_revert_restores_the_old
         assert [a.after.get("effective") for a in audit] == [None, None, starts.isoformat()]
 
     revert_id = revert(settings, upload_id, actor="steward", approver="steward2")
-    assert run(settings).status == "completed"
+    assert run(settings, clock=clock).status == "completed"
 
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
     assert stored_entry(settings, starts) is None
@@ -333,16 +334,16 @@ def test_a_scheduled_price_reverted_before_its_day_is_never_posted(
 ):
     starts = TODAY + timedelta(days=30)
     upload_id = upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
-    assert run(settings).status == "completed"
+    assert run(settings, clock=clock).status == "completed"
     with session_scope(settings.database_url) as session:
         undo = record_revert(session, session.get(Upload, upload_id), settings, actor="steward")
         approve(session, undo, "steward2")
-    assert run(settings).status == "completed"
+    assert run(settings, clock=clock).status == "completed"
     assert stored_entry(settings, starts) is None
     calls = upserts(world)
 
-    clock.today = starts
-    assert run(settings, SCHEDULED).status == "completed"
+    clock.day = starts
+    assert run(settings, SCHEDULED, clock=clock).status == "completed"
 
     assert upserts(world) == calls
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
@@ -361,11 +362,11 @@ def test_a_scheduled_price_netsuite_refuses_goes_to_the_error_queue_and_a_retry_
 ):
     starts = TODAY + timedelta(days=30)
     upload_id = upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
-    assert run(settings).status == "completed"
+    assert run(settings, clock=clock).status == "completed"
     world.set_fault("netsuite", "partial_batch", external_ids=[SKU], code="USER_ERROR", times=1)
 
-    clock.today = starts
-    assert run(settings, SCHEDULED).status == "completed"
+    clock.day = starts
+    assert run(settings, SCHEDULED, clock=clock).status == "completed"
 
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
     with session_scope(settings.database_url) as session:
@@ -376,13 +377,13 @@ def test_a_scheduled_price_netsuite_refuses_goes_to_the_error_queue_and_a_retry_
     ((status, message),) = [r for r in rows_of(settings, upload_id) if r[0] != "done"]
     assert status == "scheduled" and message.startswith(f"Scheduled for {starts}, not posted yet")
     assert (
-        run(settings, SCHEDULED).status == "completed"
+        run(settings, SCHEDULED, clock=clock).status == "completed"
     )  # a refused posting is not repeated by itself
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
 
     with session_scope(settings.database_url) as session:
         retry(session, session.get(RecordError, error_id), "admin")
-    assert run(settings, SCHEDULED).status == "completed"
+    assert run(settings, SCHEDULED, clock=clock).status == "completed"
 
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
     assert ("done", f"Posted to netsuite on {starts.isoformat()}") in rows_of(settings, upload_id)
@@ -395,8 +396,8 @@ def test_the_same_future_price_uploaded_twice_says_it_is_already_scheduled(
     first = upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
     second = upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
 
-    assert run(settings).status == "completed"
-    assert run(settings).status == "completed"  # the second waits for the first's rows
+    assert run(settings, clock=clock).status == "completed"
+    assert run(settings, clock=clock).status == "completed"  # the second waits for the first's rows
 
     assert sorted(rows_of(settings, second)) == [
         ("done", f"Already posted with upload {first}."),
@@ -404,8 +405,8 @@ def test_the_same_future_price_uploaded_twice_says_it_is_already_scheduled(
     ]
     assert status_of(settings, second).status == "applied"
     calls = upserts(world)
-    clock.today = starts
-    assert run(settings, SCHEDULED).status == "completed"
+    clock.day = starts
+    assert run(settings, SCHEDULED, clock=clock).status == "completed"
     assert upserts(world) == calls + 1  # the scheduled price is posted once, by the first
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
 
@@ -435,26 +436,26 @@ def test_pulling_netsuite_after_a_scheduled_price_is_posted_keeps_the_dates_and_
 ):
     starts = TODAY + timedelta(days=30)
     upload_id = upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
-    assert run(settings).status == "completed"
-    clock.today = starts
+    assert run(settings, clock=clock).status == "completed"
+    clock.day = starts
     # NetSuite is behind the store until the day's price is posted: the pull waits.
-    assert run(settings, "pull_master_data").status == "completed"
+    assert run(settings, "pull_master_data", clock=clock).status == "completed"
     assert stored_entry(settings, starts).unit_price == Decimal("150.00")
-    assert run(settings, SCHEDULED).status == "completed"
+    assert run(settings, SCHEDULED, clock=clock).status == "completed"
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
 
-    assert run(settings, "pull_master_data").status == "completed"
+    assert run(settings, "pull_master_data", clock=clock).status == "completed"
 
     undated, dated = stored_entry(settings, None), stored_entry(settings, starts)
     assert (undated.unit_price, undated.effective_to) == (Decimal("121.57"), starts - timedelta(1))
     assert (dated.unit_price, dated.effective_to) == (Decimal("150.00"), None)
     revert_id = revert(settings, upload_id, actor="steward", approver="steward2")
-    assert run(settings).status == "completed"
+    assert run(settings, clock=clock).status == "completed"
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("121.57")
     assert stored_entry(settings, starts) is None
     assert stored_entry(settings, None).effective_to is None
     assert status_of(settings, revert_id).status == "applied"
-    assert run(settings, "pull_master_data").status == "completed"
+    assert run(settings, "pull_master_data", clock=clock).status == "completed"
     assert stored_price(settings) == Decimal("121.57")
 
 
@@ -463,20 +464,20 @@ def test_a_price_changed_in_netsuite_itself_is_pulled_and_the_scheduled_one_stay
 ):
     starts = TODAY + timedelta(days=30)
     upload(settings, scheduled_workbook(settings, tmp_path, starts, "150.00", "121.57"))
-    assert run(settings).status == "completed"
+    assert run(settings, clock=clock).status == "completed"
     set_netsuite_price(world, "119.00")
 
-    assert run(settings, "pull_master_data").status == "completed"
+    assert run(settings, "pull_master_data", clock=clock).status == "completed"
 
     undated = stored_entry(settings, None)
     assert (undated.unit_price, undated.effective_to) == (Decimal("119.00"), starts - timedelta(1))
     assert stored_entry(settings, starts).unit_price == Decimal("150.00")
-    clock.today = starts
-    assert run(settings, SCHEDULED).status == "completed"
+    clock.day = starts
+    assert run(settings, SCHEDULED, clock=clock).status == "completed"
     assert netsuite_prices(world)[(CURRENCY, LEVEL, 1)] == Decimal("150.00")
     # Once the scheduled price is posted, a change in NetSuite lands on the entry in effect.
     set_netsuite_price(world, "155.00")
-    assert run(settings, "pull_master_data").status == "completed"
+    assert run(settings, "pull_master_data", clock=clock).status == "completed"
     assert stored_entry(settings, starts).unit_price == Decimal("155.00")
     assert stored_entry(settings, None).unit_price == Decimal("119.00")
 

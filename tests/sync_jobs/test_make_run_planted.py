@@ -18,6 +18,7 @@ from core.retry import breaker_for
 from core.store import models as m
 from sandbox import SandboxAdapter, SandboxState
 from sync_jobs import SCHEDULE
+from sync_jobs.base import Clock as RunClock
 from tests.sync_jobs.flows import SYSTEMS, Flows
 
 pytestmark = pytest.mark.slow
@@ -82,27 +83,29 @@ README_COUNTS = {
 }
 
 
-class Clock:
+class Clock(RunClock):
     """One clock for the sandbox and the job runner, moved on by the test."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc)
+        self.at = datetime.now(timezone.utc)
 
     def __call__(self) -> datetime:
-        return self.now
+        return self.at
+
+    def now(self) -> datetime:
+        return self.at
 
 
 @pytest.fixture(params=[(), LATE_TRACKING], ids=["schedule_order", "tracking_runs_late"])
-def made_run(request, make_settings, monkeypatch) -> Iterator[Flows]:
+def made_run(request, make_settings) -> Iterator[Flows]:
     clock = Clock()
-    monkeypatch.setattr("sync_jobs.runner.utcnow", clock)  # job windows on the same clock
     settings = make_settings()
     state = SandboxState(settings.data_path / "sandbox" / "state.db", clock=clock)
     state.reset(1)  # as `make run` seeds it: anchored on the day it runs
     http.set_transport(SandboxAdapter(state))
     for system in SYSTEMS:  # another test's failures may have left a circuit open
         breaker_for(system).record_success()
-    flows = Flows(settings, state)
+    flows = Flows(settings, state, clock)  # job windows on the same clock
     try:
         for cycle in range(CYCLES):
             for job in FLOW_JOBS:
@@ -110,7 +113,7 @@ def made_run(request, make_settings, monkeypatch) -> Iterator[Flows]:
                     continue
                 outcome = flows.run(job)
                 assert outcome.status == "completed", (job, outcome.summary)
-            clock.now += CYCLE
+            clock.at += CYCLE
         yield flows
     finally:
         http.set_transport(None)

@@ -219,7 +219,7 @@ def test_two_runners_never_take_the_same_item(settings):
     with ThreadPoolExecutor(4) as pool:
         claims = list(
             pool.map(
-                lambda pair: pair[0]._claim(pair[1]),
+                lambda pair: pair[0].queue.claim(pair[1]),
                 [(runners[i % 4], item_id) for i in range(4) for item_id in range(1, 31)],
             )
         )
