@@ -43,9 +43,10 @@ def sandboxed(settings) -> Iterator[Sandboxed]:
     state.close()
 
 
-def run_job(settings, job_id: str) -> RunOutcome:
+def run_job(settings, job_id: str, clock=None) -> RunOutcome:
+    """A run of the job as the CLI starts one, on the test's clock if it hands one."""
     run_id = create_run(settings.database_url, job_id, utcnow(), trigger="cli")
-    return Runner(settings).execute(run_id)
+    return Runner(settings, clock=clock).execute(run_id)
 
 
 def open_cases(url: str, prefix: str = "") -> dict[str, set[str]]:

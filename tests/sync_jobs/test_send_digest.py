@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core.errors import ConfigError
 from core.store import models as m
 from core.store import session_scope
+from sync_jobs.base import Clock
 from sync_jobs.send_digest import recipients
 from tests.smtp_server import smtp_server  # noqa: F401
 from tests.sync_jobs.digest_world import NOW, seed
@@ -23,12 +24,19 @@ TO = {
 }
 
 
-@pytest.fixture
-def clock(monkeypatch):
+class MovedClock(Clock):
     """The run's clock, set by the test (NOW unless moved)."""
-    now = {"value": NOW}
-    monkeypatch.setattr("sync_jobs.send_digest.run_clock", lambda ctx: now["value"])
-    return now
+
+    def __init__(self) -> None:
+        self.value = NOW
+
+    def now(self):
+        return self.value
+
+
+@pytest.fixture
+def clock() -> MovedClock:
+    return MovedClock()
 
 
 def smtp_settings(make_settings, server):
@@ -54,7 +62,7 @@ def items(url: str) -> dict[str, str]:
 def test_each_role_gets_its_digest_over_smtp_with_its_figures(make_settings, smtp_server, clock):  # noqa: F811
     settings = smtp_settings(make_settings, smtp_server)
     seed(settings.database_url)
-    assert run_job(settings, "send_digest").status == "completed"
+    assert run_job(settings, "send_digest", clock).status == "completed"
     arrived = by_role(smtp_server.arrived)
     assert sorted(arrived) == ["admin", "coordinator", "finance"]
     for role, got in arrived.items():
@@ -91,27 +99,27 @@ def test_each_role_gets_its_digest_over_smtp_with_its_figures(make_settings, smt
 
 def test_the_folder_gets_one_file_per_role_per_day_and_a_second_run_none(settings, clock):
     seed(settings.database_url)
-    assert run_job(settings, "send_digest").status == "completed"
-    assert run_job(settings, "send_digest").status == "completed"
+    assert run_job(settings, "send_digest", clock).status == "completed"
+    assert run_job(settings, "send_digest", clock).status == "completed"
     outbox = settings.data_path / "outbox"
     files = sorted(p.relative_to(outbox).parent.as_posix() for p in outbox.rglob("*.eml"))
     assert files == ["digest/admin", "digest/coordinator", "digest/finance"]
-    clock["value"] = NOW + timedelta(days=1)
-    assert run_job(settings, "send_digest").status == "completed"
+    clock.value = NOW + timedelta(days=1)
+    assert run_job(settings, "send_digest", clock).status == "completed"
     assert len(list((outbox / "digest" / "admin").glob("*.eml"))) == 2
     assert set(items(settings.database_url).values()) == {"done"}
 
 
 def test_nothing_goes_before_the_roles_time(make_settings, clock):
     settings = make_settings(digest__finance__at="09:30")
-    clock["value"] = NOW.replace(hour=9, minute=29)
-    run_job(settings, "send_digest")
+    clock.value = NOW.replace(hour=9, minute=29)
+    run_job(settings, "send_digest", clock)
     assert sorted(items(settings.database_url)) == [
         "digest:admin:2026-12-07",
         "digest:coordinator:2026-12-07",
     ]
-    clock["value"] = NOW.replace(hour=9, minute=30)
-    run_job(settings, "send_digest")
+    clock.value = NOW.replace(hour=9, minute=30)
+    run_job(settings, "send_digest", clock)
     assert "digest:finance:2026-12-07" in items(settings.database_url)
 
 
@@ -122,20 +130,20 @@ def test_smtp_down_keeps_the_digest_pending_until_the_server_is_back(
 ):
     settings = smtp_settings(make_settings, smtp_server)
     smtp_server.stop()
-    outcome = run_job(settings, "send_digest")
+    outcome = run_job(settings, "send_digest", clock)
     assert outcome.status == "failed" and "will resume" in outcome.summary
     assert set(items(settings.database_url).values()) == {"pending"}
     smtp_server.start()
-    assert run_job(settings, "send_digest").status == "completed"
+    assert run_job(settings, "send_digest", clock).status == "completed"
     assert len(smtp_server.arrived) == 3
     assert set(items(settings.database_url).values()) == {"done"}
-    assert run_job(settings, "send_digest").status == "completed"
+    assert run_job(settings, "send_digest", clock).status == "completed"
     assert len(smtp_server.arrived) == 3
 
 
 def test_over_smtp_a_role_without_addresses_gets_nothing(make_settings, smtp_server, clock):  # noqa: F811
     env = smtp_server.environ() | {"ORDERBRIDGE__DIGEST__ADMIN__TO": "ops@example.com"}
-    outcome = run_job(make_settings(env), "send_digest")
+    outcome = run_job(make_settings(env), "send_digest", clock)
     assert outcome.status == "completed"
     assert "coordinator: no digest.coordinator.to" in outcome.summary
     assert [a.recipients for a in smtp_server.arrived] == [["ops@example.com"]]
