@@ -26,6 +26,17 @@ def register(verbs: Any) -> None:
     for name in ("customer", "carrier", "warehouse", "item"):
         kpi.add_argument(f"--{name}", help=f"only this {name}'s order lines")
     kpi.set_defaults(func=cmd_report_kpi)
+    for name, summary in (("aging", "open order lines by age bucket, customer, warehouse, "
+                           "status, channel and currency"),
+                          ("backorders", "backordered lines with value, age, priority and "
+                           "their place in release_backorders' queue")):  # fmt: skip
+        listed = report.add_parser(name, help=summary)
+        listed.add_argument("--as-of", dest="as_of", metavar="DATE", type=iso_date,
+                            help="the day ages are measured on (default today, UTC)")  # fmt: skip
+        out = listed.add_mutually_exclusive_group(required=True)
+        out.add_argument("--out", metavar="FILE.xlsx", help="write the report's workbook")
+        out.add_argument("--json", action="store_true", help="print its rows as JSON")
+        listed.set_defaults(func=cmd_report_listed, report=name)
 
 
 def cmd_report_reconciliation(args: argparse.Namespace, settings: Any) -> int:
@@ -65,4 +76,30 @@ def cmd_report_kpi(args: argparse.Namespace, settings: Any) -> int:
     print(
         f"{path}: {result['counts']['lines']} order line(s), {result['counts']['orders']} order(s)"
     )
+    return 0
+
+
+def cmd_report_listed(args: argparse.Namespace, settings: Any) -> int:
+    """`report aging` and `report backorders`: the registry's report, as rows or workbook."""
+    import json
+    from datetime import datetime, timezone
+
+    from core.store import session_scope
+    from reports.base import Options
+    from reports.registry import REPORTS
+    from reports.report_workbook import write_report
+
+    now = datetime.now(timezone.utc)
+    if args.out and not args.out.lower().endswith(".xlsx"):
+        raise UsageError(f"report {args.report}: --out must name an .xlsx file")
+    report = REPORTS[args.report]
+    options = Options.from_settings(settings, args.as_of or now.date())
+    with session_scope(settings.database_url) as session:
+        rows = report.compute(session, options)
+    if args.json:
+        print(json.dumps({"report": report.name, "as_of": options.as_of.isoformat(),
+                          "rows": rows}, indent=2, default=str))  # fmt: skip
+        return 0
+    path = write_report(report, rows, options, args.out, now)
+    print(f"{path}: {len(rows)} row(s) of {report.title.lower()} as of {options.as_of}")
     return 0

@@ -125,3 +125,27 @@ def test_aging_buckets_come_from_the_environment_as_a_list_of_days(tmp_path):
     assert Options.from_settings(load_settings(env), AS_OF).aging_buckets == (5, 10)
     default = load_settings({"ORDERBRIDGE__DATA_DIR": str(tmp_path)})
     assert Options.from_settings(default, AS_OF).aging_buckets == (7, 14, 30, 60, 90)
+
+
+def test_report_aging_and_backorders_run_from_the_command_line(db_url, settings, tmp_path):
+    import json
+
+    from openpyxl import load_workbook
+
+    from tests.helpers import cli
+
+    add_customers(db_url, ("C1", "Acme", 1))
+    add_order(db_url, "SO-1", "C1", 10, {}, {"quantity_backordered": Decimal(4)})
+    done = cli(settings, "report", "aging", "--as-of", AS_OF.isoformat(), "--json")
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert printed["as_of"] == AS_OF.isoformat()
+    assert [(r["bucket"], r["lines"]) for r in printed["rows"]] == [("8-14", 2)]
+    out = tmp_path / "backorders.xlsx"
+    done = cli(settings, "report", "backorders", "--as-of", AS_OF.isoformat(), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "1 row(s) of backorder list" in done.stdout
+    sheet = load_workbook(out, read_only=True).worksheets[0]
+    assert any("SO-1" in [str(v) for v in row] for row in sheet.iter_rows(values_only=True))
+    bad = cli(settings, "report", "aging", "--out", str(tmp_path / "a.csv"))
+    assert bad.returncode == 64 and "must name an .xlsx file" in bad.stderr
