@@ -28,7 +28,7 @@ REPORT_PAGES = {
     for name, report in REPORTS.items()
     for endpoint in (f"reports.{name}", f"reports.{name}_xlsx")
 }
-REPORTS_INDEX = FINANCE.union(*REPORT_PAGES.values())
+REPORTS_INDEX = ALL  # everyone may download the KPIs; each section shows to its roles
 # Spreadsheet uploads: coordinators (order changes) and stewards (prices, ship-tos) upload and
 # approve their own kinds (web/upload_store.py OWNERS); admins read them.
 UPLOADERS = frozenset({"coordinator", "steward"})
@@ -80,6 +80,9 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
     "dashboard.chart": ALL,
     "reports.index": REPORTS_INDEX,
     "reports.reconciliation": FINANCE,
+    # every role has KPI tiles on its dashboard; the workbook is what they recompute from
+    "reports.kpi_xlsx": ALL,
+    "reports.kpi_json": ALL,
     **REPORT_PAGES,
     "api.me": ALL,
     "api.errors": ERRORS_READ,

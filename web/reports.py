@@ -1,5 +1,6 @@
-"""The reports page: finance's order-to-cash reconciliation workbook for a period, and a page
-and an .xlsx download for every report in reports/registry.py (aging, backorders). All are
+"""The reports page: finance's order-to-cash reconciliation workbook for a period, the KPI
+workbook and JSON of a period, and a page and an .xlsx download for every report in
+reports/registry.py (aging, backorders). All are
 built from the store's operational copy inside the request (no external system is asked)."""
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from functools import partial
 from io import BytesIO
 from pathlib import Path
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, jsonify, render_template, request, send_file
 from sqlalchemy import func, select
 
 from core.store.models import Order, OrderLine
+from reports import kpi
 from reports.base import Options, display
+from reports.kpi_workbook import write_workbook as write_kpi_workbook
 from reports.reconciliation import build_reconciliation, write_workbook
 from reports.registry import REPORTS
 from reports.report_workbook import write_report
@@ -34,6 +37,7 @@ MAX_LINES = 100_000
 # A report page shows this many rows; its workbook holds them all.
 PAGE_ROWS = 500
 CLI = "python run.py report reconciliation --from {0} --to {1} --out reconciliation.xlsx"
+KPI_FILTERS = ("customer", "carrier", "warehouse", "item")
 
 
 class PeriodError(ValueError):
@@ -208,3 +212,41 @@ def report_download(name: str):
 for _name in REPORTS:  # endpoints reports.<name> and reports.<name>_xlsx, no URL arguments
     bp.add_url_rule(f"/{_name}", _name, partial(report_page, _name))
     bp.add_url_rule(f"/{_name}.xlsx", f"{_name}_xlsx", partial(report_download, _name))
+
+
+# ---- the KPIs ------------------------------------------------------------------------------
+
+
+def _kpi_period():
+    period = parse_period(request.args)
+    check_size(period)
+    filters = {name: request.args.get(name, "").strip()[:80] or None for name in KPI_FILTERS}
+    with db() as store:
+        lines, result = kpi.report_lines(store, period.date_from, period.date_to, **filters)
+    return period, lines, result
+
+
+@bp.get("/kpi.xlsx")
+def kpi_xlsx():
+    """The KPI workbook of a period: Summary, Definitions, and the Data every figure
+    recomputes from."""
+    try:
+        period, lines, result = _kpi_period()
+    except PeriodError as exc:
+        return _form(str(exc), 400)
+    filename = f"kpi_{period.date_from.isoformat()}_{period.date_to.isoformat()}.xlsx"
+    with tempfile.TemporaryDirectory(prefix="ob-kpi-") as folder:
+        data = write_kpi_workbook(lines, result, Path(folder) / filename).read_bytes()
+    return _download(data, filename)
+
+
+@bp.get("/kpi.json")
+def kpi_json():
+    """The KPIs of a period as `run.py report kpi --json` prints them."""
+    try:
+        _, _, result = _kpi_period()
+    except PeriodError as exc:
+        return jsonify({"error": str(exc)}), 400
+    response = jsonify(result)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -151,3 +151,22 @@ def test_a_period_with_nothing_shipped_or_invoiced_downloads_with_its_findings(c
         assert book.sheetnames[0] == "Summary"
     lines = [row for row in book["Lines"].iter_rows(values_only=True)][1:]
     assert lines == []  # January 2025 holds nothing: an empty period, not an error
+
+
+def test_the_kpi_workbook_and_json_download_for_a_period(client, db_url):
+    from tests.reports.test_kpi import build
+    from tests.web.helpers import sign_in
+
+    build(db_url)
+    sign_in(client, "coordinator")
+    query = "from=2026-03-01&to=2026-03-31"
+    response = client.get(f"/reports/kpi.xlsx?{query}")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert "kpi_2026-03-01_2026-03-31.xlsx" in response.headers["Content-Disposition"]
+    book = load_workbook(BytesIO(response.data), read_only=True)
+    assert book.sheetnames == ["Summary", "Definitions", "Data"]
+    printed = client.get(f"/reports/kpi.json?{query}&customer=C2").get_json()
+    assert printed["filters"] == {"customer": "C2"} and printed["kpis"]["perfect_order"] == 1.0
+    bad = client.get("/reports/kpi.json?from=2026-03-31&to=2026-03-01")
+    assert bad.status_code == 400 and "From must be on or before To" in bad.get_json()["error"]
+    assert "KPIs" in client.get("/reports").get_data(as_text=True)
