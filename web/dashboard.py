@@ -18,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.store.models import JobRun, OpsException
-from reports import kpi
+from reports import aging, kpi
+from reports.base import Options
 from reports.kpi_data import load_lines
 from web import exception_store, kpi_charts, queues
 from web.job_store import duration_seconds
-from web.store import db, utcnow
+from web.store import db, settings, utcnow
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 WEEKS = 8
@@ -47,8 +48,8 @@ LABELS = {
     "order_accuracy": "Order accuracy",
 }
 # Charts beside the tiles, per role ("runs": the day's job runs, admins only).
-ROLE_CHARTS = {"coordinator": ("exceptions",), "admin": ("exceptions", "runs")}
-ROLE_CHARTS |= {"finance": ("exceptions",)}
+ROLE_CHARTS = {"coordinator": ("aging", "exceptions"), "admin": ("aging", "exceptions", "runs")}
+ROLE_CHARTS |= {"finance": ("aging", "exceptions")}
 OUTCOMES = ("completed", "failed", "abandoned", "interrupted", "skipped", "running")
 
 
@@ -96,6 +97,19 @@ def exceptions_by_age(session: Session, role: str, now: datetime) -> tuple[list,
     return kinds, series
 
 
+def aging_by_bucket(session: Session, today: date) -> tuple[list[str], dict[str, list[int]]]:
+    """Open order lines per age bucket (reports/aging.py's buckets and rule), per channel."""
+    options = Options.from_settings(settings(), today)
+    labels = [*aging.bucket_labels(options.aging_buckets), aging.NO_DATE]
+    counts: dict[str, list[int]] = {}
+    for row in aging.rows(session, options):
+        series = counts.setdefault(row["channel"], [0] * len(labels))
+        series[labels.index(row["bucket"])] += row["lines"]
+    undated = any(series[-1] for series in counts.values())  # its column only when used
+    keep = range(len(labels) if undated else len(labels) - 1)
+    return [labels[n] for n in keep], {c: [v[n] for n in keep] for c, v in sorted(counts.items())}
+
+
 def runs_by_outcome(session: Session, now: datetime) -> list[dict]:
     """Each job's runs started in the last day: how many per outcome, typical and longest."""
     query = select(JobRun).where(JobRun.started_at >= now - timedelta(days=1))
@@ -131,6 +145,7 @@ def index():
         tiles, weekly = kpi_tiles(store, role, now.date())
         kinds, ages = exceptions_by_age(store, role, now) if "exceptions" in charts else ([], {})
         runs = runs_by_outcome(store, now) if "runs" in charts else []
+        buckets, aged = aging_by_bucket(store, now.date()) if "aging" in charts else ([], {})
     return render_template(
         "dashboard/index.html",
         tiles=tiles,
@@ -139,6 +154,8 @@ def index():
         kinds=kinds,
         ages=ages,
         runs=runs,
+        buckets=buckets,
+        aged=aged,
         outcomes=OUTCOMES,
         tile_days=TILE_DAYS,
         weeks=WEEKS,
@@ -164,6 +181,9 @@ def chart(name: str):
             return _svg(kpi_charts.trend(tile["label"], _week_labels(now.date()), tile["trend"]))
         if name not in ROLE_CHARTS.get(role, ()):
             abort(404, f"There is no chart {name!r} on your dashboard.")
+        if name == "aging":
+            buckets, aged = aging_by_bucket(store, now.date())
+            return _svg(kpi_charts.stacked("Open order lines by age (days)", buckets, aged))
         if name == "exceptions":
             kinds, ages = exceptions_by_age(store, role, now)
             labels = [kind.replace("_", " ") for kind in kinds]

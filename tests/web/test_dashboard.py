@@ -29,7 +29,8 @@ def orders(db_url: str) -> None:
             insert(m.OrderLine),
             [
                 {"order_number": n, "line_no": 1, "sku": "S", "quantity": Decimal(4),
-                 "unit_price": Decimal(1), "promised_date": promised}
+                 "unit_price": Decimal(1), "promised_date": promised,
+                 "quantity_shipped": Decimal(4)}
                 for n, promised in (("A", delivered.date()), ("B", today - timedelta(days=2)))
             ],
         )  # fmt: skip
@@ -115,3 +116,34 @@ def test_a_chart_not_on_the_role_s_dashboard_does_not_exist(client, db_url):
 def test_the_dashboard_needs_a_sign_in(client, db_url):
     assert client.get("/dashboard").status_code == 302
     assert client.get("/dashboard/charts/runs.svg").status_code == 302
+
+
+def test_the_open_order_aging_chart_counts_open_lines_by_age_and_channel(client, db_url):
+    orders(db_url)  # A and B: shipped in full, so not open
+    today = now().date()
+    with session_scope(db_url) as session:
+        for number, age, source in (("O1", 3, "salesforce"), ("O2", 20, "salesforce"),
+                                    ("O3", 100, "netsuite")):  # fmt: skip
+            session.add(
+                m.Order(
+                    number=number,
+                    customer_number="C1",
+                    source_key="x",
+                    order_date=today - timedelta(days=age),
+                    source_system=source,
+                )
+            )
+            session.add(m.OrderLine(order_number=number, line_no=1, sku="S",
+                                    quantity=Decimal(5), unit_price=Decimal(1)))  # fmt: skip
+    page = page_of(client, "coordinator")
+    aging = page.split('id="open-order-aging"')[1].split("</section>")[0]
+    rows = {row.split("</td>")[0].split("<td>")[1]: row for row in aging.split("<tr>")[2:]}
+    assert set(rows) == {"ERP", "Salesforce"}
+    cells = lambda row: [c.split("<")[0] for c in row.split('<td class="num">')[1:]]  # noqa: E731
+    assert cells(rows["Salesforce"]) == ["1", "0", "1", "0", "0", "0"]  # 0-7 and 15-30
+    assert cells(rows["ERP"]) == ["0", "0", "0", "0", "0", "1"]  # 90+
+    svg = client.get("/dashboard/charts/aging.svg")
+    assert svg.status_code == 200 and "Open order lines by age" in svg.get_data(as_text=True)
+    steward = client.application.test_client()
+    sign_in(steward, "steward")
+    assert steward.get("/dashboard/charts/aging.svg").status_code == 404
