@@ -1,7 +1,7 @@
 """The daily digest's figures per role, read from the store (read-only).
 
-coordinator: open order lines by age from order date, today against a day ago (counted
-directly from orders and lines: reports/aging.py is not on this branch yet); exceptions opened
+coordinator: open order lines by age from order date, today against a day ago (the aging
+report's rule and buckets); exceptions opened
 in the last 24 hours by kind; backorders release_backorders released in the last 24 hours.
 Late 997s join once EDI exists.
 finance: open invoice and reconciliation discrepancies by kind with their amounts; delivered
@@ -26,15 +26,13 @@ from core.store.models import (
     JobDefinition,
     JobRun,
     OpsException,
-    Order,
-    OrderLine,
     Shipment,
 )
+from reports import aging as open_aging
+from reports.base import Options
 
 DAY = timedelta(days=1)
 LIST_LIMIT = 20
-AGE_BUCKETS = ((0, 7), (8, 14), (15, 30), (31, 60), (61, 90), (91, None))
-CLOSED = ("cancelled", "closed", "shipped", "invoiced")
 FAILED = ("failed", "abandoned", "interrupted")
 FINANCE_KINDS = ("invoice_", "recon_")
 
@@ -61,40 +59,27 @@ class Digest:
         return f"Orderbridge daily digest for {self.role}, {self.day:%d %b %Y}"
 
 
-def _bucket(age: int) -> str:
-    for low, high in AGE_BUCKETS:
-        if high is None or age <= high:
-            return f"{low}–{high}" if high is not None else f"{low - 1}+"
-    raise AssertionError(age)
-
-
-def aging(session: Session, now: datetime) -> Table:
-    """Open lines by age bucket now and a day ago (of the lines open now)."""
-    today = now.date()
-    rows = session.execute(
-        select(Order.order_date, func.count())
-        .select_from(OrderLine)
-        .join(Order, Order.number == OrderLine.order_number)
-        .where(
-            Order.order_date.is_not(None),
-            Order.status.not_in(CLOSED),
-            OrderLine.status.not_in(CLOSED),
-            OrderLine.quantity_shipped < OrderLine.quantity,
-        )
-        .group_by(Order.order_date)
-    ).all()
+def aging(session: Session, now: datetime, options: Options) -> Table:
+    """Open lines by age bucket now and a day ago (of the lines open now), by the aging
+    report's rule and buckets (reports/aging.py, reports.aging_buckets)."""
+    edges = options.aging_buckets
+    labels = [*open_aging.bucket_labels(edges), open_aging.NO_DATE]
     now_counts, before = Counter(), Counter()
-    for ordered, lines in rows:
-        now_counts[_bucket(max((today - ordered).days, 0))] += lines
-        if ordered <= today - DAY:
-            before[_bucket((today - DAY - ordered).days)] += lines
-    labels = [_bucket(low) for low, _ in AGE_BUCKETS]
-    table = [(b, now_counts[b], before[b], f"{now_counts[b] - before[b]:+d}") for b in labels]
+    for line in open_aging.open_lines(session, now.date()):
+        if line.age is None:
+            now_counts[labels[-1]] += 1
+            before[labels[-1]] += 1
+            continue
+        now_counts[labels[open_aging.bucket_index(line.age, edges)]] += 1
+        if line.age >= 1:
+            before[labels[open_aging.bucket_index(line.age - 1, edges)]] += 1
+    shown = labels if now_counts[labels[-1]] else labels[:-1]
+    table = [(b, now_counts[b], before[b], f"{now_counts[b] - before[b]:+d}") for b in shown]
     columns = ("age (days)", "lines now", "a day ago", "change")
     return Table("Open order lines by age", columns, table, bar=1)
 
 
-def new_exceptions(session: Session, now: datetime) -> Table:
+def new_exceptions(session: Session, now: datetime, options: Options) -> Table:
     rows = session.execute(
         select(OpsException.kind, func.count())
         .where(OpsException.opened_at >= now - DAY)
@@ -104,7 +89,7 @@ def new_exceptions(session: Session, now: datetime) -> Table:
     return Table("Exceptions opened in the last 24 hours", ("kind", "opened"), list(rows), bar=1)
 
 
-def released_backorders(session: Session, now: datetime) -> Table:
+def released_backorders(session: Session, now: datetime, options: Options) -> Table:
     query = select(OpsException).where(
         OpsException.kind == "backorder",
         OpsException.status == "resolved",
@@ -125,7 +110,7 @@ def _money(amounts: dict[str, Decimal]) -> str:
     return "; ".join(f"{amount:,.2f} {currency}" for currency, amount in sorted(amounts.items()))
 
 
-def discrepancies(session: Session, now: datetime) -> Table:
+def discrepancies(session: Session, now: datetime, options: Options) -> Table:
     cases = session.execute(
         select(OpsException.kind, OpsException.amount, OpsException.currency).where(
             OpsException.status == "open",
@@ -143,7 +128,7 @@ def discrepancies(session: Session, now: datetime) -> Table:
     return Table(title, ("kind", "open", "amount"), rows, bar=1)
 
 
-def delivered_not_invoiced(session: Session, now: datetime) -> Table:
+def delivered_not_invoiced(session: Session, now: datetime, options: Options) -> Table:
     shipments = session.scalars(
         select(Shipment)
         .where(
@@ -161,7 +146,7 @@ def delivered_not_invoiced(session: Session, now: datetime) -> Table:
     return Table(title, columns, rows[:LIST_LIMIT], note=_more(rows))
 
 
-def failed_runs(session: Session, now: datetime) -> Table:
+def failed_runs(session: Session, now: datetime, options: Options) -> Table:
     ended = func.coalesce(JobRun.finished_at, JobRun.started_at, JobRun.scheduled_at)
     query = select(JobRun).where(JobRun.status.in_(FAILED), ended >= now - DAY)
     runs = session.scalars(query.order_by(JobRun.id)).all()
@@ -176,7 +161,7 @@ def failed_runs(session: Session, now: datetime) -> Table:
     return Table("Failed runs in the last 24 hours", columns, rows, bar=1)
 
 
-def paused_jobs(session: Session, now: datetime) -> Table:
+def paused_jobs(session: Session, now: datetime, options: Options) -> Table:
     jobs = session.scalars(
         select(JobDefinition).where(JobDefinition.paused.is_(True)).order_by(JobDefinition.job_id)
     ).all()
@@ -184,7 +169,7 @@ def paused_jobs(session: Session, now: datetime) -> Table:
     return Table("Paused jobs", ("job", "paused since (UTC)"), rows)
 
 
-def api_usage(session: Session, now: datetime) -> Table:
+def api_usage(session: Session, now: datetime, options: Options) -> Table:
     rows = session.execute(
         select(JobRun.job_id, func.sum(JobRun.api_calls), func.count())
         .where(JobRun.started_at >= now - DAY)
@@ -196,7 +181,8 @@ def api_usage(session: Session, now: datetime) -> Table:
     return Table("API calls in the last 24 hours", ("job", "calls", "runs"), table, bar=1)
 
 
-Section = Callable[[Session, datetime], Table]
+# Each section: the store, now, and the reports' settings (only some read them).
+Section = Callable[[Session, datetime, Options], Table]
 SECTIONS: dict[str, tuple[Section, ...]] = {
     "coordinator": (aging, new_exceptions, released_backorders),
     "finance": (discrepancies, delivered_not_invoiced),
@@ -205,7 +191,12 @@ SECTIONS: dict[str, tuple[Section, ...]] = {
 ROLES = tuple(SECTIONS)
 
 
-def digest_for(session: Session, role: str, now: datetime, day: date | None = None) -> Digest:
-    """The role's digest with its figures as of now (the day it is for defaults to now's)."""
-    tables = [section(session, now) for section in SECTIONS[role]]
+def digest_for(
+    session: Session, role: str, now: datetime, day: date | None = None,
+    options: Options | None = None,
+) -> Digest:  # fmt: skip
+    """The role's digest with its figures as of now (the day it is for defaults to now's);
+    `options` carry the reports' settings (the aging buckets)."""
+    options = options or Options(as_of=now.date())
+    tables = [section(session, now, options) for section in SECTIONS[role]]
     return Digest(role, day or now.date(), tables)

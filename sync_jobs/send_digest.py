@@ -18,6 +18,7 @@ from config import Settings
 from core import mail
 from core.errors import ConfigError
 from core.store import session_scope
+from reports.base import Options
 from reports.digest import ROLES, digest_for
 from reports.digest_render import as_html, as_text
 from sync_jobs.base import ItemSpec, Job, RunContext
@@ -75,7 +76,8 @@ class SendDigest(Job):
         if day < now.date():
             return f"{role} digest of {day} dropped: today's follows"
         with session_scope(self.url) as session:
-            digest = digest_for(session, role, now, day)
+            options = Options.from_settings(self.settings, now.date())
+            digest = digest_for(session, role, now, day, options)
         message = mail.compose(
             sender=self.settings.mail["from"],
             to=self.roles[role].to,

@@ -63,7 +63,7 @@ def _run(session, job: str, status: str, hours_ago: float, **fields) -> None:
 
 def seed(url: str) -> None:
     with session_scope(url) as session:
-        # Aging: 0–7 now O1 (2 lines) + O3; a day ago O1 + O2; O2 moved into 8–14; O5 is 90+.
+        # Aging: 0-7 now O1 (2 lines) + O3; a day ago O1 + O2; O2 moved into 8-14; O5 is 90+.
         _order(session, "O1", 3, 2)
         _order(session, "O2", 8, 1)
         _order(session, "O3", 0, 1)

@@ -74,8 +74,8 @@ def test_each_role_gets_its_digest_over_smtp_with_its_figures(make_settings, smt
         assert message.get_body(("html",)).get_content().startswith("<!DOCTYPE html>")
 
     coordinator = text_of(arrived["coordinator"].message)
-    assert "0–7         3          3          +0" in coordinator
-    assert "8–14        1          0          +1" in coordinator
+    assert "0-7         3          3          +0" in coordinator
+    assert "8-14        1          0          +1" in coordinator
     assert "90+         1          1          +0" in coordinator
     assert "shipment_late  2" in coordinator and "backorder      1" in coordinator
     assert "Backorders released in the last 24 hours: 1" in coordinator
