@@ -57,7 +57,9 @@ DEFINITIONS: dict[str, str] = {
 }
 SCOPE = (
     "Lines of orders dated in the period. Cancelled lines are left out of every figure and "
-    "counted apart. A line is delivered when it has shipped and every shipment carrying it is "
+    "counted apart. A line's promised date is the ERP's promise for it, else the promised "
+    "delivery date of the shipment carrying it; what is invoiced is what its invoices say. "
+    "A line is delivered when it has shipped and every shipment carrying it is "
     "delivered, on the last of those deliveries; lines and orders not delivered yet are left "
     "out of the delivery figures and counted as open. An order is the lines of it that pass "
     "the filters."

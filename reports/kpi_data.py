@@ -1,11 +1,13 @@
 """The KPIs' line-level data: one row per order line of the orders dated in the period, with
 what happened to it (shipped when and how much, delivered when, damaged, invoiced right).
 
-This frame is what every KPI is computed from and what the KPI workbook's Data sheet holds,
-so a person can recompute every figure from it. It is read with plain Core selects into
-arrays (`reports.column_read`), then shaped with pandas: shipments are folded per line in
-ship-date order, so "first shipment" means the earliest ship date (shipment number breaks a
-tie).
+A line's promised date is its own (the ERP's promise), else the promised delivery date of the
+shipment carrying it; what is invoiced comes from the invoice lines where there are any, else
+from the ERP's order line. This frame is what every KPI is computed from and what the KPI
+workbook's Data sheet holds, so a person can recompute every figure from it. It is read with
+plain Core selects into arrays (`reports.column_read`), then shaped with pandas: shipments
+are folded per line in ship-date order, so "first shipment" means the earliest ship date
+(shipment number breaks a tie).
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ def _shipments(session: Session, date_from: date, date_to: date) -> pd.DataFrame
             shipment.carrier,
             shipment.delivered_at,
             or_(shipment.pod_location.is_not(None), shipment.pod_signed_by.is_not(None)),
+            shipment.promised_date,
         )
         .select_from(line)
         .join(shipment, shipment.number == line.shipment_number)
@@ -129,6 +132,7 @@ def _shipments(session: Session, date_from: date, date_to: date) -> pd.DataFrame
         "carrier": "text",
         "delivered_at": "text",
         "pod": "bool",
+        "shipment_promised": "date",
     }
     got = read_columns(session, statement, kinds)
     frame = pd.DataFrame({name: got[name] for name in kinds})
@@ -155,10 +159,29 @@ def _per_line(shipments: pd.DataFrame) -> pd.DataFrame:
         shipments=("quantity", "size"),
         pod_on_file=("pod", "all"),
         damaged=("damaged", "any"),
+        shipment_promised=("shipment_promised", "first"),
     )
     undelivered = folded.pop("deliveries") < folded.pop("shipments")
     folded.loc[undelivered, "delivery_date"] = pd.NaT
     return folded.reset_index()
+
+
+def _invoiced(session: Session, date_from: date, date_to: date) -> pd.DataFrame:
+    """Quantity invoiced per order line, from the invoice lines of invoices not cancelled."""
+    invoice, line = m.Invoice, m.InvoiceLine
+    in_period = select(m.Order.number).where(m.Order.order_date.between(date_from, date_to))
+    statement = (
+        select(
+            invoice.order_number, func.coalesce(line.order_line_no, line.line_no), e4(line.quantity)
+        )  # fmt: skip
+        .select_from(line)
+        .join(invoice, invoice.number == line.invoice_number)
+        .where(invoice.order_number.in_(in_period), invoice.status != "cancelled")
+    )
+    got = read_columns(session, statement, {"order": "text", "line": "int", "qty_e4": "int"})
+    frame = pd.DataFrame({"order": got["order"], "line": got["line"],
+                          "billed_qty": _qty(got["qty_e4"])})  # fmt: skip
+    return frame.groupby(["order", "line"], as_index=False)["billed_qty"].sum()
 
 
 def _discrepant_orders(session: Session) -> set[str]:
@@ -175,6 +198,12 @@ def load_lines(session: Session, date_from: date, date_to: date) -> pd.DataFrame
     lines = _lines(session, date_from, date_to)
     shipped = _per_line(_shipments(session, date_from, date_to))
     frame = lines.merge(shipped, on=["order", "line"], how="left")
+    frame = frame.merge(_invoiced(session, date_from, date_to), on=["order", "line"], how="left")
+    # what the invoices say where there are any, else what the ERP's order line says
+    frame["invoiced_qty"] = frame.pop("billed_qty").fillna(frame["invoiced_qty"])
+    # the line's promised date, else the promised delivery of the shipment carrying it
+    promised = frame.pop("shipment_promised")
+    frame["promised_date"] = frame["promised_date"].fillna(promised)
     frame["carrier"] = frame["carrier"].fillna("")
     for column in ("first_shipped_qty", "shipped_qty"):
         frame[column] = frame[column].fillna(0.0)

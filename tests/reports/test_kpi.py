@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from core.store import models as m
 from core.store import session_scope
@@ -249,3 +249,28 @@ def test_report_kpi_prints_json_and_writes_the_workbook(db_url, settings, tmp_pa
     assert load_workbook(out, read_only=True).sheetnames == ["Summary", "Definitions", "Data"]
     bad = cli(settings, "report", "kpi", "--from", "2026-03-31", "--to", "2026-03-01", "--json")
     assert bad.returncode == 64 and "--from is after --to" in bad.stderr
+
+
+def test_a_line_with_no_promise_of_its_own_goes_by_its_shipment_s_and_invoices_say_what_is_billed(
+    db_url,
+):
+    build(db_url)
+    with session_scope(db_url) as session:
+        session.execute(
+            update(m.OrderLine)
+            .where(m.OrderLine.order_number == "SO-B", m.OrderLine.line_no == 1)
+            .values(promised_date=None)
+        )
+        session.execute(
+            update(m.Shipment).where(m.Shipment.number == "SH-B1").values(promised_date=d(7))
+        )
+        session.add(m.Invoice(number="INV-E", order_number="SO-E", customer_number="C1", **SRC))
+        session.add(m.InvoiceLine(invoice_number="INV-E", line_no=1, order_line_no=1, sku="x",
+                                  quantity=Decimal(3), unit_price=Decimal("2.50")))  # fmt: skip
+    with session_scope(db_url) as session:
+        lines = load_lines(session, *MARCH)
+    b1 = lines[(lines["order"] == "SO-B") & (lines["line"] == 1)].iloc[0]
+    assert b1.promised_date.date() == d(7)  # SH-B1's promise, delivered the 8th: late
+    assert kpi.compute(lines, by=())["kpis"]["otd_line_promised"] == pytest.approx(2 / 4)
+    e1 = lines[lines["order"] == "SO-E"].iloc[0]
+    assert e1.documentation_correct  # its invoice bills the 3 shipped, not the line's 2

@@ -146,3 +146,32 @@ def test_make_run_flags_the_planted_cases_and_nothing_else(made_run: Flows) -> N
     assert set(new) <= invoiced
     netsuite = made_run.stats("netsuite")
     assert netsuite["duplicates"]["salesOrder"] == netsuite["duplicates"]["invoice"] == 0
+
+
+def test_make_run_gives_the_dashboard_the_world_s_kpis_with_trends(made_run: Flows) -> None:
+    """What a coordinator sees on the dashboard after `make run`: the world's own KPIs, each
+    tile a figure (not a dash), the weekly table holding the weeks the world's orders fell in,
+    the open-order aging drawn."""
+    from core.store import session_scope
+    from core.users import ensure_demo_users
+    from reports import kpi
+    from tests.web.helpers import sign_in
+    from web import create_app
+
+    settings = made_run.settings
+    today = made_run.clock.at.date()
+    with session_scope(settings.database_url) as session:
+        report = kpi.report(session, today - timedelta(days=56), today)
+        ensure_demo_users(session)
+    assert report["counts"]["delivered_lines"] > 0 and report["counts"]["open_lines"] > 0
+    for name in ("otd_line_promised", "otif_order", "line_fill", "order_fill", "perfect_order",
+                 "pod_on_file"):  # fmt: skip
+        assert 0 < report["kpis"][name] <= 1, name
+    client = create_app(settings).test_client()
+    sign_in(client, "coordinator")
+    page = client.get("/dashboard").get_data(as_text=True)
+    tile = page.split('id="kpi-line_fill"')[1].split("</section>")[0]
+    assert '<span class="count">—</span>' not in tile and "%</span>" in tile
+    weekly = page.split('id="weekly"')[1].split("</table>")[0]
+    assert weekly.count("%</td>") >= 5  # the world's weeks have figures
+    assert 'id="open-order-aging"' in page and "No order line is open" not in page
