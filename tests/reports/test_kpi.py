@@ -224,6 +224,7 @@ def test_the_readme_gives_every_kpi_s_definition_as_the_code_does():
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     for name, text in {**kpi.DEFINITIONS, **kpi.CYCLE_DEFINITIONS}.items():
         assert f"| `{name}` | {text} |" in readme, name
+    assert kpi.SCOPE in readme
 
 
 def test_report_kpi_prints_json_and_writes_the_workbook(db_url, settings, tmp_path):

@@ -4,16 +4,15 @@ quantity of each PO line per carton."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from connectors.edi import envelope, gs1, x12
-from connectors.edi.build import OutGroup, OutSet, Party, interchange
-from connectors.edi.declaration import check_set
-from connectors.edi.sets import DECLARATIONS, asn856
+from connectors.edi import gs1, x12
+from connectors.edi.sets import asn856
 from core.records import Package, Quantity, Shipment, ShipmentLine
+from tests.connectors.edi import outbound
 from tests.connectors.edi.test_po850 import ORDER, parsed
 
 
@@ -28,17 +27,7 @@ def shipment() -> Shipment:
 
 
 def sent(packs) -> x12.TransactionSet:
-    body = asn856.build(shipment(), parsed(ORDER), packs)
-    text = interchange(
-        Party("ZZ", "SUPPLIER", "SUPPLIER"), Party("ZZ", "RETAILER", "RETAILER"), "14",
-        [OutGroup("SH", "14", "004010", [OutSet("856", "0001", body)])],
-        datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc),
-    )  # fmt: skip
-    document = x12.read(text.encode())
-    assert envelope.validate(document) == []
-    (tset,) = document.interchanges[0].groups[0].sets
-    assert check_set(DECLARATIONS["856"], tset) == []
-    return tset
+    return outbound.sent("856", "SH", asn856.build(shipment(), parsed(ORDER), packs))
 
 
 def test_one_carton_holds_every_line_under_a_valid_sscc():

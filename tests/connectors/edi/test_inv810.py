@@ -3,14 +3,13 @@ and TDS01 in cents tying out exactly to the lines plus charges plus tax."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 
-from connectors.edi import envelope, x12
-from connectors.edi.build import OutGroup, OutSet, Party, interchange
-from connectors.edi.declaration import check_set
-from connectors.edi.sets import DECLARATIONS, inv810
+from connectors.edi import x12
+from connectors.edi.sets import inv810
 from core.records import Invoice, InvoiceLine, Money, Quantity
+from tests.connectors.edi import outbound
 
 
 def invoice(currency="USD", freight="12.40", tax="3.07") -> Invoice:
@@ -29,17 +28,7 @@ BUYER = {1: inv810.BuyerLine("10", {"buyer_part": "R-100", "upc": "012345678905"
 
 
 def sent(inv: Invoice) -> x12.TransactionSet:
-    body = inv810.build(inv, "PO-4711", date(2026, 12, 5), BUYER)
-    text = interchange(
-        Party("ZZ", "SUPPLIER", "SUPPLIER"), Party("ZZ", "RETAILER", "RETAILER"), "13",
-        [OutGroup("IN", "13", "004010", [OutSet("810", "0001", body)])],
-        datetime(2026, 12, 9, 9, 0, tzinfo=timezone.utc),
-    )  # fmt: skip
-    document = x12.read(text.encode())
-    assert envelope.validate(document) == []
-    (tset,) = document.interchanges[0].groups[0].sets
-    assert check_set(DECLARATIONS["810"], tset) == []
-    return tset
+    return outbound.sent("810", "IN", inv810.build(inv, "PO-4711", date(2026, 12, 5), BUYER))
 
 
 def test_the_total_in_cents_is_the_lines_plus_freight_plus_tax():

@@ -3,14 +3,13 @@ rescheduled or rejected; it passes its declaration and reads back to what we mea
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 
-from connectors.edi import envelope, x12
-from connectors.edi.build import OutGroup, OutSet, Party, interchange
-from connectors.edi.declaration import check_set
-from connectors.edi.sets import DECLARATIONS, poa855
+from connectors.edi import x12
+from connectors.edi.sets import poa855
 from core.records import Money, OrderLine, Quantity
+from tests.connectors.edi import outbound
 from tests.connectors.edi.test_po850 import ORDER, parsed
 
 TODAY = date(2026, 12, 7)
@@ -23,17 +22,7 @@ def ours(line_no: int, qty: str, promised: date | None = None, status: str = "op
 
 
 def sent(po, pairs) -> x12.TransactionSet:
-    body = poa855.build(po, pairs, "SO-9001", TODAY)
-    text = interchange(
-        Party("ZZ", "SUPPLIER", "SUPPLIER"), Party("ZZ", "RETAILER", "RETAILER"), "12",
-        [OutGroup("PR", "12", "004010", [OutSet("855", "0001", body)])],
-        datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc),
-    )  # fmt: skip
-    document = x12.read(text.encode())
-    assert envelope.validate(document) == []
-    (tset,) = document.interchanges[0].groups[0].sets
-    assert check_set(DECLARATIONS["855"], tset) == []
-    return tset
+    return outbound.sent("855", "PR", poa855.build(po, pairs, "SO-9001", TODAY))
 
 
 def test_an_order_taken_as_sent_is_acknowledged_line_by_line():
