@@ -72,10 +72,6 @@ class Segment:
             self._elements = self._raw.split(self._sep)[1:] if self._raw else []
         return self._elements
 
-    @elements.setter
-    def elements(self, value: list[str]) -> None:
-        self._elements, self._raw = value, None
-
     def element(self, number: int) -> str:
         """Element `number` (1-based, as X12 counts: BEG03 is element(3)); "" when absent."""
         elements = self.elements
