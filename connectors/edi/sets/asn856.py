@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from connectors.edi import gs1
 from connectors.edi.declaration import SetDeclaration, elements, layout
-from connectors.edi.sets.po850 import PurchaseOrder, day, number
+from connectors.edi.sets.po850 import PurchaseOrder, day, number, plain
 from connectors.edi.x12 import TransactionSet
 from core.records import Shipment
 
@@ -95,10 +95,6 @@ def one_pack(shipment: Shipment, company_prefix: str, serial: int) -> list[Pack]
     return [Pack(gs1.sscc(company_prefix, serial), tracking, lines)]
 
 
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 def build(
     shipment: Shipment, po: PurchaseOrder, packs: Sequence[Pack], at: str = "1200"
 ) -> list[list[str]]:
@@ -135,7 +131,7 @@ def build(
                        else ["VP", str(line_no)])  # fmt: skip
             uom = buyer.uom if buyer else "EA"
             rows += [["HL", str(hl), str(pack_hl), "I", "0"], ["LIN", line_id, *product],
-                     ["SN1", "", _plain(quantity), uom]]  # fmt: skip
+                     ["SN1", "", plain(quantity), uom]]  # fmt: skip
     rows.append(["CTT", str(hl)])
     return rows
 

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from connectors.edi.declaration import SetDeclaration, elements, layout
-from connectors.edi.sets.po850 import day, number
+from connectors.edi.sets.po850 import day, id_pairs, number, plain
 from connectors.edi.x12 import TransactionSet
 from core.records import Invoice
 
@@ -81,7 +81,6 @@ CUR: 01 M ID 2-3, 02 M ID 3-3
 DECLARATION = SetDeclaration("810", "Invoice", layout(LAYOUT), elements(ELEMENTS))
 FREIGHT = "G830"  # SAC02: shipping and handling
 CENT = Decimal("0.01")
-QUALIFIERS = {"buyer_part": "BP", "vendor_part": "VP", "upc": "UP", "gtin": "UK"}
 
 
 @dataclass(frozen=True)
@@ -107,10 +106,6 @@ def cents(amount: Decimal) -> int:
     return int((amount / CENT).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 def line_amount(quantity: Decimal, price: Decimal) -> Decimal:
     """A line's extended amount, to the cent, as the total adds it."""
     return (quantity * price).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -131,17 +126,16 @@ def build(
     for line in invoice.lines:
         buyer = buyer_lines.get(line.order_line_no or line.line_no)
         line_id = buyer.line_id if buyer else str(line.line_no)
-        ids = [part for key, value in (buyer.ids if buyer else {}).items()
-               if key in QUALIFIERS for part in (QUALIFIERS[key], value)]  # fmt: skip
+        ids = id_pairs(dict(buyer.ids)) if buyer else []
         ids = ids or ["VP", line.sku]
         quantity, price = line.quantity.value, line.unit_price.amount
-        rows.append(["IT1", line_id, _plain(quantity), line.quantity.uom, _plain(price), "",
+        rows.append(["IT1", line_id, plain(quantity), line.quantity.uom, plain(price), "",
                      *ids])  # fmt: skip
         total += line_amount(quantity, price)
     total += invoice.freight + invoice.tax
     rows.append(["TDS", str(cents(total))])
     if invoice.tax:
-        rows.append(["TXI", "ST", _plain(invoice.tax.quantize(CENT))])
+        rows.append(["TXI", "ST", plain(invoice.tax.quantize(CENT))])
     if invoice.freight:
         rows.append(["SAC", "C", FREIGHT, "", "", str(cents(invoice.freight))])
     rows.append(["CTT", str(len(invoice.lines))])

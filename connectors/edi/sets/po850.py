@@ -251,6 +251,21 @@ def day(text: str) -> date | None:
     return None
 
 
+# How we name a product id to a partner (PO1/IT1 qualifiers), in the order we give them.
+OUTBOUND_IDS = {"buyer_part": "BP", "vendor_part": "VP", "upc": "UP", "gtin": "UK"}
+
+
+def id_pairs(ids: dict[str, str]) -> list[str]:
+    """A line's product ids as the qualifier, value pairs a PO1 or IT1 carries."""
+    return [part for key, value in ids.items() if key in OUTBOUND_IDS
+            for part in (OUTBOUND_IDS[key], value)]  # fmt: skip
+
+
+def plain(value: Decimal) -> str:
+    """A quantity or price as X12 writes it: no exponent, no trailing zeros."""
+    return format(value.normalize(), "f")
+
+
 def number(text: str) -> Decimal | None:
     try:
         return Decimal(text) if text else None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from connectors.edi.declaration import SetDeclaration, elements, layout
-from connectors.edi.sets.po850 import PoLine, PurchaseOrder, day, number
+from connectors.edi.sets.po850 import PoLine, PurchaseOrder, day, id_pairs, number, plain
 from connectors.edi.x12 import TransactionSet
 from core.records import OrderLine
 
@@ -73,7 +73,6 @@ DECLARATION = SetDeclaration(
     "855", "Purchase Order Acknowledgment", layout(LAYOUT), elements(ELEMENTS)
 )
 SCHEDULED_SHIP = "068"  # ACK04/DTM01: current schedule ship date
-QUALIFIERS = {"buyer_part": "BP", "vendor_part": "VP", "upc": "UP", "gtin": "UK"}
 
 
 @dataclass(frozen=True)
@@ -94,11 +93,6 @@ class Acknowledgment:
     lines: tuple[LineAnswer, ...]
 
 
-def _qty(value) -> str:
-    text = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
-    return text
-
-
 def answer(line: PoLine, ours: OrderLine | None) -> LineAnswer:
     """What we say of one line: rejected when the ERP dropped or cancelled it, the quantity
     changed when it takes another, rescheduled when its ship date is not the asked one."""
@@ -106,11 +100,11 @@ def answer(line: PoLine, ours: OrderLine | None) -> LineAnswer:
         return LineAnswer(line.line_id, "IR", "0", line.uom, None)
     shipping = ours.promised_date or ours.requested_date
     if ours.quantity.value != line.quantity:
-        return LineAnswer(line.line_id, "IQ", _qty(ours.quantity.value), line.uom, shipping)
+        return LineAnswer(line.line_id, "IQ", plain(ours.quantity.value), line.uom, shipping)
     asked = line.dates.get("ship_requested")
     if shipping and asked and shipping != asked:
-        return LineAnswer(line.line_id, "DR", _qty(ours.quantity.value), line.uom, shipping)
-    return LineAnswer(line.line_id, "IA", _qty(ours.quantity.value), line.uom, shipping)
+        return LineAnswer(line.line_id, "DR", plain(ours.quantity.value), line.uom, shipping)
+    return LineAnswer(line.line_id, "IA", plain(ours.quantity.value), line.uom, shipping)
 
 
 def build(
@@ -125,10 +119,9 @@ def build(
     rows = [["BAK", "00", status, po.po_number, po_date, "", "", "", our_order,
              today.strftime("%Y%m%d")]]  # fmt: skip
     for (line, _), said in zip(pairs, answers, strict=True):
-        ids = [part for key, value in line.ids.items() if key in QUALIFIERS
-               for part in (QUALIFIERS[key], value)]  # fmt: skip
-        price = _qty(line.unit_price) if line.unit_price is not None else ""
-        rows.append(["PO1", line.line_id, _qty(line.quantity), line.uom, price, "", *ids])
+        ids = id_pairs(line.ids)
+        price = plain(line.unit_price) if line.unit_price is not None else ""
+        rows.append(["PO1", line.line_id, plain(line.quantity), line.uom, price, "", *ids])
         ship = said.ship_date.strftime("%Y%m%d") if said.ship_date else ""
         rows.append(["ACK", said.code, said.quantity, said.uom, SCHEDULED_SHIP if ship else "",
                      ship])  # fmt: skip
@@ -144,7 +137,7 @@ def parse(tset: TransactionSet) -> Acknowledgment:
             current = segment.element(1)
         elif segment.tag == "ACK" and current is not None:
             quantity = number(segment.element(2))
-            lines.append(LineAnswer(current, segment.element(1), _qty(quantity) if quantity
+            lines.append(LineAnswer(current, segment.element(1), plain(quantity) if quantity
                                     is not None else "", segment.element(3),
                                     day(segment.element(5))))  # fmt: skip
     return Acknowledgment(bak.element(3), bak.element(2), day(bak.element(4)),
