@@ -280,11 +280,16 @@ class SchedulerService:
         elif command.command in ("pause", "resume") and self.scheduler is not None:
             paused = command.command == "pause"
             (self.scheduler.pause_job if paused else self.scheduler.resume_job)(command.job_id)
+            # the next run time goes with the pause in one write, so nobody reads a paused job
+            # that is still due (a paused one has none)
+            job = self.scheduler.get_job(command.job_id)
+            next_run = job.next_run_time if job is not None else None
             session.execute(
                 update(JobDefinition)
                 .where(JobDefinition.job_id == command.job_id)
-                .values(paused=paused, updated_at=utcnow())
+                .values(paused=paused, next_run_at=next_run, updated_at=utcnow())
             )
+            self._published[command.job_id] = next_run
 
     def _publish_next_runs(self) -> None:
         if self.scheduler is None:
