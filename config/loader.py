@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from config.schema import ENV_ONLY, SECRET_FIELD, check_value
+from config.schema import ENV_ONLY, ENV_ONLY_PATTERNS, SECRET_FIELD, check_value
 from core.errors import ConfigError
 
 PREFIX = "ORDERBRIDGE__"
@@ -118,10 +118,33 @@ def _env_value(path: str, raw: str) -> Any:
 
 
 def _is_secret(path: str) -> bool:
-    if path in ENV_ONLY:
+    if path in ENV_ONLY or any(_matches(pattern, path) for pattern in ENV_ONLY_PATTERNS):
         return True
     parts = path.split(".")
     return parts[0] == "connections" and len(parts) == 3 and bool(SECRET_FIELD.search(parts[2]))
+
+
+def _matches(pattern: str, path: str) -> bool:
+    want, parts = pattern.split("."), path.split(".")
+    return len(want) == len(parts) and all(w in ("*", p) for w, p in zip(want, parts, strict=True))
+
+
+def pem_text(value: str | None, data_dir: Path, key: str) -> bytes | None:
+    """A key or certificate setting as PEM bytes: the text itself, or the file it names (a
+    relative path is in the data folder)."""
+    if not value:
+        return None
+    if "-----BEGIN" in value:
+        return value.encode()
+    path = Path(value) if Path(value).is_absolute() else data_dir / value
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read {path}: {exc.strerror or exc}",
+            key=key,
+            hint=f"set {PREFIX}{'__'.join(key.upper().split('.'))} to PEM text or a readable path",
+        ) from None
 
 
 def load_settings(

@@ -20,6 +20,34 @@ SECRET_FIELD = re.compile(r"(password|secret|token|api_key|private_key)$")
 # Settings outside connections that come only from the environment: where the mail server is
 # and how to sign in to it.
 ENV_ONLY = frozenset({"mail.smtp_host", "mail.smtp_user", "mail.smtp_password"})
+# Keys and certificates of AS2 (PEM text or a path), also only from the environment; the
+# sandbox's own, created under var/sandbox/, are named in default.yaml.
+ENV_ONLY_PATTERNS = ("edi.as2_private_key", "edi.as2_certificate", "edi.partners.*.as2_certificate")
+
+
+def _x12_id(low: int, high: int) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        text = "" if value is None else str(value)
+        if not low <= len(text) <= high or not text.isprintable() or "*" in text:
+            raise ValueError(f"{low} to {high} printable characters")
+        return text
+
+    return check
+
+
+def _delimiter(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if len(text) != 1 or text.isalnum() or text == " ":
+        raise ValueError("one character that is neither a letter, a digit nor a space")
+    return text
+
+
+def _sets(value: Any) -> str:
+    known = {"850", "860", "855", "856", "810"}
+    parts = [part.strip() for part in str(value or "").split(",") if part.strip()]
+    if not parts or any(part not in known for part in parts):
+        raise ValueError("set ids, comma-separated, of " + ", ".join(sorted(known)))
+    return ",".join(parts)
 
 
 def parse_duration(text: str) -> int:
@@ -427,6 +455,112 @@ SETTINGS: tuple[Setting, ...] = (
         _clock_time,
         "HH:MM (UTC)",
         "send_digest sends the role's digest once a day, at its first run after this time",
+    ),
+    Setting(
+        "edi.root",
+        _text_or_null,
+        "folder",
+        "the file-drop root: <root>/<partner>/inbound, outbound, archive and error; default: "
+        "edi/ in the data folder",
+    ),
+    Setting(
+        "edi.isa_qualifier", _x12_id(2, 2), "ISA05 code, e.g. ZZ", "our interchange id qualifier"
+    ),
+    Setting("edi.isa_id", _x12_id(1, 15), "text, up to 15", "our interchange sender id (ISA06)"),
+    Setting("edi.gs_id", _x12_id(2, 15), "text, 2 to 15", "our application sender code (GS02)"),
+    Setting("edi.as2_id", _x12_id(1, 128), "text", "our AS2 name (AS2-From of what we send)"),
+    Setting(
+        "edi.as2_private_key",
+        _text_or_null,
+        "PEM text or a path",
+        "our AS2 signing and decryption key; only from the environment",
+    ),
+    Setting(
+        "edi.as2_certificate",
+        _text_or_null,
+        "PEM text or a path",
+        "our AS2 certificate, as partners hold it; only from the environment",
+    ),
+    Setting(
+        "edi.gs1_company_prefix",
+        _text_or_null,
+        "digits",
+        "our GS1 company prefix: the SSCC-18 of every carton in an 856 starts with it",
+    ),
+    Setting("edi.partners.*.name", _text_or_null, "text", "the trading partner's name"),
+    Setting(
+        "edi.partners.*.customer",
+        _text_or_null,
+        "customer number",
+        "the customer the partner's purchase orders are entered for",
+    ),
+    Setting(
+        "edi.partners.*.isa_qualifier", _x12_id(2, 2), "ISA05 code", "the partner's id qualifier"
+    ),
+    Setting("edi.partners.*.isa_id", _x12_id(1, 15), "text", "the partner's interchange id"),
+    Setting("edi.partners.*.gs_id", _x12_id(2, 15), "text", "the partner's application code"),
+    Setting(
+        "edi.partners.*.version",
+        _choice("004010", "005010"),
+        "004010 | 005010",
+        "the X12 version of the groups we send the partner",
+    ),
+    Setting(
+        "edi.partners.*.element_separator", _delimiter, "character", "outbound element separator"
+    ),
+    Setting(
+        "edi.partners.*.sub_element_separator",
+        _delimiter,
+        "character",
+        "outbound component separator (ISA16)",
+    ),
+    Setting(
+        "edi.partners.*.segment_terminator", _delimiter, "character", "outbound segment terminator"
+    ),
+    Setting(
+        "edi.partners.*.repetition_separator",
+        _delimiter,
+        "character",
+        "outbound repetition separator (ISA11, 005010)",
+    ),
+    Setting(
+        "edi.partners.*.sets",
+        _sets,
+        "set ids, e.g. 850,860,855,856,810",
+        "the sets exchanged with the partner (997s always are)",
+    ),
+    Setting(
+        "edi.partners.*.ack_due_hours",
+        _int(1),
+        "hours",
+        "a set we send with no 997 after this long is an edi_ack_late exception",
+    ),
+    Setting(
+        "edi.partners.*.transport",
+        _choice("file", "as2"),
+        "file | as2",
+        "how we send the partner what we build: its outbound folder, or AS2",
+    ),
+    Setting("edi.partners.*.as2_id", _x12_id(1, 128), "text", "the partner's AS2 name"),
+    Setting("edi.partners.*.as2_url", _text_or_null, "URL", "the partner's AS2 endpoint"),
+    Setting(
+        "edi.partners.*.as2_certificate",
+        _text_or_null,
+        "PEM text or a path",
+        "the partner's AS2 certificate (checks its signatures, encrypts to it); only from the "
+        "environment",
+    ),
+    Setting(
+        "edi.partners.*.items.*",
+        _text_or_null,
+        "SKU",
+        "item cross-reference: the partner's buyer part number or UPC to our SKU",
+    ),
+    Setting(
+        "edi.partners.*.ship_tos.*",
+        _text_or_null,
+        "ship-to code",
+        "the partner's store or DC number (N104) to our ship-to code",
     ),
     Setting(
         "connections.*.*",

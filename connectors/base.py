@@ -92,6 +92,126 @@ class Carrier(Protocol):
     def rate(self, shipment: Any) -> list[Any]: ...
 
 
+# --- EDI: what the jobs see of X12 and AS2 (all of it lives in connectors/edi) -------------
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The control numbers of one interchange we send: ISA13, GS06 of each group, ST02 from
+    `st` on; taken from the store so that none is used twice."""
+
+    isa: int
+    gs: int
+    st: int
+
+
+@dataclass
+class Inbound:
+    """One message a partner sent, as it arrived: a file in its inbound folder or an AS2
+    message the portal stored. `channel` is "file:<name>" or "as2:<message id>"."""
+
+    partner: str | None  # None: no declared partner sends under this id
+    channel: str
+    data: bytes
+    path: str | None = None  # the file, to move to archive/ or error/
+
+
+@dataclass
+class SetIn:
+    """One transaction set received, read into our records where we read its kind.
+
+    `content`: an Order for an 850, a list of order changes (dicts as an order-change upload
+    row holds them) for an 860, a list of SetAck for a 997; None for a set we do not read or
+    one the 997 rejects. `problems` name the segment and element at fault."""
+
+    set_id: str
+    gs_control: str
+    st_control: str
+    accepted: bool
+    po_number: str = ""
+    content: Any = None
+    problems: list[str] = field(default_factory=list)
+    view: Any = None  # the set's content as JSON, for the EDI page
+
+
+@dataclass
+class SetAck:
+    """What a 997 received says of one set we sent: AK2's set id and control, AK5's code
+    (A accepted, E accepted with errors, R rejected) and the errors it names."""
+
+    group_control: str
+    set_id: str
+    st_control: str
+    code: str
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class InterchangeIn:
+    """An interchange read: its envelope, its sets and the 997 text that answers it; `error`
+    when it cannot be read at all (it goes to error/, nothing of it is processed)."""
+
+    partner: str | None
+    sender: str
+    receiver: str
+    control: str
+    raw: str
+    encoding: str
+    sets: list[SetIn] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class Outbound:
+    """An interchange built to send: its text and what it carries."""
+
+    partner: str
+    set_id: str
+    text: str
+    isa_control: str
+    gs_control: str
+    st_control: str
+    po_number: str = ""
+    view: Any = None
+
+
+class EdiChannel(Protocol):
+    """X12 and its transports, for edi_inbound and edi_outbound.
+
+    inbox: every message waiting (files in each partner's inbound/); settle moves a file to
+    archive/ or error/ (with a note of why). read turns bytes into an InterchangeIn and never
+    raises on bad content. acknowledge builds the 997 for an interchange received. build
+    makes an 855 (subject: the Order and the ERP's lines), 856 (the Shipment) or 810 (the
+    Invoice) for the PO it answers (the 850's raw interchange and set control). send delivers
+    an Outbound by the partner's transport and says where it went. open_as2 verifies and
+    decrypts an AS2 message the portal stored, returning its payload and the MDN to send."""
+
+    system: str
+    api_calls: int
+
+    def partners(self) -> list[str]: ...
+
+    def check(self) -> CheckResult: ...
+
+    def inbox(self) -> list[Inbound]: ...
+
+    def settle(self, inbound: Inbound, ok: bool, reason: str = "") -> None: ...
+
+    def read(self, inbound: Inbound) -> InterchangeIn: ...
+
+    def acknowledge(
+        self, received: InterchangeIn, controls: Controls, when: datetime
+    ) -> Outbound: ...
+
+    def build(
+        self, partner: str, set_id: str, subject: Any, po_raw: str, po_control: str,
+        controls: Controls, when: datetime,
+    ) -> Outbound: ...  # fmt: skip
+
+    def send(self, outbound: Outbound) -> str: ...
+
+
 def window_end(until: datetime, resolution: timedelta = timedelta(seconds=1)) -> datetime:
     """The end of a read window rounded up to the time resolution the system keeps.
 
@@ -114,6 +234,7 @@ CONNECTORS: dict[str, str] = {
     "threepl": "connectors.threepl.connector:from_settings",
     "salesforce": "connectors.salesforce.connector:from_settings",
     "netsuite": "connectors.netsuite.connector:from_settings",
+    "edi": "connectors.edi.connector:from_settings",
 }
 
 

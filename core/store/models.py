@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -544,3 +545,64 @@ class EdiInterchange(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     ack_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Where it came from or went: "file:<name>" or "as2:<message id>".
+    channel: Mapped[str | None] = mapped_column(String(255))
+    # What a person reads on the EDI page: the sets' canonical content, as JSON.
+    parsed: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    # The 997 we sent for this interchange received (the interchange row of that 997).
+    ack_id: Mapped[int | None] = mapped_column(Integer)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class EdiDocument(Base):
+    """One transaction set received or sent, by what it is about: a PO received (850, 860)
+    and what became of it, or a set we sent (855, 856, 810, 997) and the 997 that answered it.
+
+    `trigger` makes a set we send once per thing that causes it ("855:<order>",
+    "856:<shipment>", "810:<invoice>"), whoever builds it and however often."""
+
+    __tablename__ = "edi_documents"
+    __table_args__ = (
+        UniqueConstraint("partner", "trigger"),
+        Index("ix_edi_documents_partner_gs_st", "partner", "direction", "gs_control", "st_control"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interchange_id: Mapped[int] = mapped_column(ForeignKey("edi_interchanges.id"), index=True)
+    partner: Mapped[str] = mapped_column(String(80))
+    direction: Mapped[str] = mapped_column(String(10))  # in, out
+    set_id: Mapped[str] = mapped_column(String(3))
+    gs_control: Mapped[str] = mapped_column(String(9))
+    st_control: Mapped[str] = mapped_column(String(9))
+    po_number: Mapped[str | None] = mapped_column(String(80), index=True)
+    order_number: Mapped[str | None] = mapped_column(String(80), index=True)
+    trigger: Mapped[str | None] = mapped_column(String(120))
+    # in: received, accepted, rejected, duplicate, changed; out: awaiting_997, acknowledged,
+    # rejected, ack_late
+    status: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    # Earlier interchanges that carried the same PO number (a possible duplicate order).
+    duplicate_of: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    ack_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ack_code: Mapped[str | None] = mapped_column(String(2))  # AK5: A, E, R
+    # The 997 received that answered this set we sent.
+    ack_interchange_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class As2Message(Base):
+    """An AS2 message as the portal received it, raw: edi_inbound verifies, decrypts and
+    processes it, then sends the MDN. The portal never opens it."""
+
+    __tablename__ = "as2_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    as2_from: Mapped[str] = mapped_column(String(128))
+    as2_to: Mapped[str] = mapped_column(String(128))
+    headers: Mapped[Any] = mapped_column(JsonText)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20), default="received")  # processed, failed
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    mdn_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
