@@ -176,6 +176,23 @@ class Outbound:
     view: Any = None
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    """What the ERP made of a PO, for its 855: the order as entered (None: refused, every
+    line rejected) and the ERP's order number."""
+
+    order: Any
+    erp_number: str = ""
+
+
+@dataclass(frozen=True)
+class ShipNotice:
+    """A shipment for its 856, with the first serial of its cartons' SSCC-18 labels."""
+
+    shipment: Any
+    serial: int
+
+
 class EdiChannel(Protocol):
     """X12 and its transports, for edi_inbound and edi_outbound.
 
@@ -198,7 +215,7 @@ class EdiChannel(Protocol):
 
     def settle(self, inbound: Inbound, ok: bool, reason: str = "") -> None: ...
 
-    def read(self, inbound: Inbound) -> InterchangeIn: ...
+    def read(self, inbound: Inbound) -> list[InterchangeIn]: ...
 
     def acknowledge(
         self, received: InterchangeIn, controls: Controls, when: datetime

@@ -121,6 +121,23 @@ SCHEDULE: dict[str, JobSpec] = {
             urgency="normal",
         ),
         JobSpec(
+            "edi_inbound",
+            "sync_jobs.edi_inbound:EdiInbound",
+            "X12 from trading partners (file drop and AS2): 997s back, POs through the order "
+            "checks into the ERP, PO changes to the order-change path, 997s matched to what we "
+            "sent.",
+            every="2m",
+            urgency="normal",
+        ),
+        JobSpec(
+            "edi_outbound",
+            "sync_jobs.edi_outbound:EdiOutbound",
+            "855s, 856s and 810s to trading partners as orders are accepted, shipped and "
+            "invoiced; sets unanswered by a 997 in time into the exceptions queue.",
+            every="2m",
+            urgency="normal",
+        ),
+        JobSpec(
             "send_digest",
             "sync_jobs.send_digest:SendDigest",
             "Each role's daily digest by e-mail (the mail folder, or SMTP when set), once a day "

@@ -29,6 +29,9 @@ from sync_jobs.leases import utcnow
 log = logging.getLogger(__name__)
 
 ERP_PREFIX = "SF-"
+# An order from a trading partner's PO is numbered "EDI-<partner>-<PO number>" (connectors/
+# edi): that number is its external id in the ERP as it stands, prefix and all.
+EDI_PREFIX = "EDI-"
 THREEPL_PREFIX = "OB-"
 # What the ERP's status reads as on the Salesforce Order (ERP_Status__c).
 STATUS_LABELS = {
@@ -85,12 +88,15 @@ def flow_settings(settings: Any) -> FlowSettings:
 
 
 def erp_external_id(order_number: str) -> str:
+    if order_number.startswith(EDI_PREFIX):
+        return order_number
     return f"{ERP_PREFIX}{order_number}"
 
 
 def erp_keys(order_number: str) -> list[str]:
     """The keys an order may have in the ERP: ours, then the bare number of a legacy order."""
-    return [erp_external_id(order_number), order_number]
+    ours = erp_external_id(order_number)
+    return [ours] if ours == order_number else [ours, order_number]
 
 
 def our_number(erp_order: rec.Order) -> str:

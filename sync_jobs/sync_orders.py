@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -42,6 +41,7 @@ from sync_jobs.flows_common import (
     version_of,
 )
 from sync_jobs.leases import utcnow
+from sync_jobs.order_checks import OrderChecks, is_missing
 
 SF = "salesforce"
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -62,6 +62,7 @@ class SyncOrders(Job):
         self.sf = get_connector(SF, settings)
         self.erp = get_connector(self.erp_system, settings)
         self._accounts: dict[str, Any] | None = None
+        self.checks = OrderChecks(self.url, self.erp, self.erp_system, self.flows, self._account)
 
     # ---- planning ---------------------------------------------------------------------------
 
@@ -103,15 +104,14 @@ class SyncOrders(Job):
         if found is not None:
             self._settle(order, _erp_facts(found), found.lines)
             return "already in the ERP"
-        problems = self._check(order)
+        problems = self.checks.problems(order)
         if problems:
             self._write_back(order.source_key, error="; ".join(problems))
-            missing = any("unknown" in p or "not in the ERP" in p for p in problems)
             raise RecordRejectedError(
                 "; ".join(problems),
                 system=self.erp_system,
                 key=order.number,
-                error_class="missing" if missing else "value",
+                error_class="missing" if is_missing(problems) else "value",
                 code="order_check",
                 hint=FIX_HINT,
             )
@@ -205,71 +205,6 @@ class SyncOrders(Job):
                 hint="check the Orderbridge fields on Order in Salesforce (README, Salesforce)",
             )
 
-    # ---- checks against the store's master data ---------------------------------------------
-
-    def _check(self, order: rec.Order) -> list[str]:
-        with session_scope(self.url) as session:
-            customer = session.scalars(
-                select(m.Customer).filter_by(number=order.customer_number)
-            ).first()
-            problems = self._check_parties(session, order, customer)
-            # A customer still to be created is priced at its Salesforce account's level.
-            source = customer or self._account(order.customer_number)
-            level = source.price_level if source else ""
-            for line in order.lines:
-                problems += self._check_line(session, order, line, level)
-        return problems
-
-    def _check_parties(self, session: Session, order: rec.Order, customer: Any) -> list[str]:
-        if customer is not None and not customer.active:
-            return [f"customer {order.customer_number} is inactive in the ERP"]
-        if customer is None and not self._can_create(session, order.customer_number):
-            return [f"customer {order.customer_number} is not in the ERP"]
-        if not self._ship_tos_apart():
-            return []
-        ship_to = session.scalars(
-            select(m.ShipTo).filter_by(
-                customer_number=order.customer_number, code=order.ship_to_code
-            )
-        ).first()
-        if order.ship_to_code and ship_to is None and not self._account(order.ship_to_code):
-            return [f"ship-to {order.ship_to_code} is not in the ERP"]
-        return []
-
-    def _ship_tos_apart(self) -> bool:
-        """Whether the ERP keeps ship-tos as their own records (NetSuite's address book). SAP's
-        ship-to is a partner the order names; SAP itself refuses one it does not know."""
-        return "ship_to" in self.erp.reads
-
-    def _can_create(self, session: Session, number: str) -> bool:
-        if bound(session, "customer", self.erp_system, number):
-            return True
-        if self.erp.read("customer", [number]):
-            return True
-        return self.flows.create_missing_customers and self._account(number) is not None
-
-    def _check_line(
-        self, session: Session, order: rec.Order, line: rec.OrderLine, level: str
-    ) -> list[str]:
-        where = f"line {line.line_no} SKU {line.sku}"
-        item = session.scalars(select(m.Item).filter_by(sku=line.sku)).first()
-        if item is None:
-            return [f"{where}: unknown SKU, not in the ERP's item master"]
-        if not item.active:
-            return [f"{where}: the item is inactive in the ERP"]
-        listed = _list_price(session, line.sku, level, order, line.quantity.value)
-        if listed is None:
-            return [f"{where}: no list price for {level or 'the base level'} in {order.currency}"]
-        asked = line.unit_price.amount
-        off = (asked - listed) / listed * 100 if listed else Decimal("100")
-        if abs(off) > self.flows.price_tolerance_percent:
-            side = "above" if off > 0 else "below"
-            return [
-                f"{where}: price {asked} is {abs(off):.1f}% {side} the list price {listed:.2f} "
-                f"(tolerance {self.flows.price_tolerance_percent}%)"
-            ]
-        return []
-
     # ---- customers and ship-tos the ERP lacks -----------------------------------------------
 
     def _account(self, key: str) -> Any:
@@ -287,7 +222,7 @@ class SyncOrders(Job):
                 select(m.Customer.id).filter_by(number=order.customer_number)
             ).first() or bound(session, "customer", self.erp_system, order.customer_number)
             have_ship_to = (
-                not (order.ship_to_code and self._ship_tos_apart())
+                not (order.ship_to_code and self.checks.ship_tos_apart())
                 or session.scalars(
                     select(m.ShipTo.id).filter_by(
                         customer_number=order.customer_number, code=order.ship_to_code
@@ -299,7 +234,7 @@ class SyncOrders(Job):
             self._create("customer", self._account(order.customer_number))
             created = True
         # A customer just created has an empty address book: the order's ship-to goes in it.
-        if not have_ship_to or (created and order.ship_to_code and self._ship_tos_apart()):
+        if not have_ship_to or (created and order.ship_to_code and self.checks.ship_tos_apart()):
             self._create("ship_to", self._account(order.ship_to_code))
 
     def _create(self, entity: str, record: Any) -> None:
@@ -340,27 +275,6 @@ def _erp_facts(erp_order: rec.Order) -> dict[str, Any]:
         "status": erp_order.status,
         "on_hold": erp_order.on_hold,
     }
-
-
-def _list_price(
-    session: Session, sku: str, level: str, order: rec.Order, quantity: Decimal
-) -> Decimal | None:
-    """The price list's unit price at the best quantity break reached, effective that day."""
-    day = order.order_date
-    entries = session.scalars(
-        select(m.PriceListEntry).filter_by(sku=sku, price_level=level, currency=order.currency)
-    ).all()
-    usable = [
-        e
-        for e in entries
-        if e.min_quantity <= quantity
-        and (day is None or e.effective_from is None or e.effective_from <= day)
-        and (day is None or e.effective_to is None or day <= e.effective_to)
-    ]
-    if not usable:
-        return None
-    best = max(usable, key=lambda e: (e.min_quantity, e.effective_from or EPOCH.date()))
-    return best.unit_price
 
 
 def _progress_from_erp(
