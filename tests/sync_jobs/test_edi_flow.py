@@ -186,3 +186,63 @@ def test_997s_received_settle_what_we_sent_and_late_ones_are_exceptions(flows) -
     assert flows.run("edi_outbound").status == "completed"
     (late,) = flows.rows(m.OpsException, kind="edi_ack_late")
     assert late.business_key == f"beacon/{first.id}" and "no 997 from beacon" in late.message
+
+
+def test_a_po_change_goes_the_order_change_path_and_reaches_the_erp(flows) -> None:
+    lines = ready(flows)
+    edi.drop(flows.settings, "e.x12", edi.interchange_of(
+        110, [("850", edi.po_body("4500000011", lines))]))  # fmt: skip
+    assert flows.run("edi_inbound").status == "completed"
+    change = [["BCH", "04", "SA", "4500000011", "", "", "20260302"],
+              ["POC", "10", "QI", "7", "", "EA"], ["POC", "20", "DI", "0", "", "EA"],
+              ["CTT", "2"]]  # fmt: skip
+    edi.drop(flows.settings, "f.x12", edi.interchange_of(111, [("860", change)], "PC"))
+    outcome = flows.run("edi_inbound")
+    assert outcome.status == "completed", outcome.summary
+    (upload,) = flows.rows(m.Upload, kind="order_changes")
+    assert upload.status == "approved" and upload.approved_by == "edi:beacon"
+    assert flows.run("apply_uploads").status == "completed"
+    erp = in_erp(flows, "4500000011")
+    by_line = {line.line_no: line for line in erp.lines}
+    assert by_line[1].quantity.value == 7
+    assert by_line[2].status in ("cancelled", "closed")
+    (doc,) = docs(flows, direction="in", set_id="860")
+    assert doc.status == "changed" and doc.order_number == "EDI-beacon-4500000011"
+
+
+def test_shipments_and_invoices_of_a_po_are_sent_as_856_and_810(flows) -> None:
+    from decimal import Decimal
+
+    from connectors.edi import gs1
+    from connectors.edi.sets import asn856, inv810
+
+    lines = ready(flows)
+    edi.drop(flows.settings, "g.x12", edi.interchange_of(
+        112, [("850", edi.po_body("4500000012", lines[:2]))]))  # fmt: skip
+    assert flows.run("edi_inbound").status == "completed"
+    number = "EDI-beacon-4500000012"
+    with session_scope(flows.settings.database_url) as session:
+        session.add(m.Shipment(number="SHP-1", order_number=number, carrier="ups",
+                               service="03", tracking_number="1Z999", source_system="threepl",
+                               source_key="SHP-1"))  # fmt: skip
+        session.add(m.Invoice(number="INV-1", order_number=number, customer_number="C00729",
+                              freight=Decimal("12.50"), source_system="netsuite",
+                              source_key="INV-1"))  # fmt: skip
+        for n, line in enumerate(lines[:2], start=1):
+            session.add(m.ShipmentLine(shipment_number="SHP-1", order_line_no=n, sku=line.sku,
+                                       quantity=Decimal(line.quantity)))  # fmt: skip
+            session.add(m.InvoiceLine(invoice_number="INV-1", line_no=n, order_line_no=n,
+                                      sku=line.sku, quantity=Decimal(line.quantity),
+                                      unit_price=Decimal(line.price)))  # fmt: skip
+    outcome = flows.run("edi_outbound")
+    assert outcome.status == "completed", outcome.summary
+    (notice,) = edi.sent(flows.settings, "856")
+    read = asn856.parse(notice)
+    assert read.po_number == "4500000012" and read.scac == "UPSN"
+    ((sscc, contents),) = read.packs
+    assert gs1.is_valid(sscc) and [q for _, q in contents] == [2, 3]
+    assert [line_id for line_id, _ in contents] == ["10", "20"]
+    (invoice,) = edi.sent(flows.settings, "810")
+    billed = inv810.parse(invoice)
+    expected = sum(Decimal(x.price) * x.quantity for x in lines[:2]) + Decimal("12.50")
+    assert billed.total_cents == int(expected * 100) and billed.po_number == "4500000012"
