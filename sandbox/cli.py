@@ -1,4 +1,5 @@
-"""What `run.py sandbox ...` calls: reset, stats, serve and faults, over the data folder.
+"""What `run.py sandbox ...` calls: reset, stats, serve, faults and the EDI partner's poll,
+over the data folder.
 
 Standalone too: `python -m sandbox.cli --data-dir var reset --seed 1`.
 """
@@ -8,11 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sandbox import serve as serving
+from sandbox.edi import partner
+from sandbox.edi.cases import edi_table
 from sandbox.registry import SIMULATORS
 from sandbox.state import SandboxState
 from sandbox.world.planted import readme_tables
@@ -99,6 +102,16 @@ def serve(data_dir: Path, port: int = serving.DEFAULT_PORT) -> None:
         state.close()
 
 
+def edi_tick(data_dir: Path, now: datetime | None = None) -> dict[str, int]:
+    """The trading partner's poll of its outbound folder, once, on the sandbox clock."""
+    state = open_state(data_dir)
+    try:
+        moment = now or state.clock()
+    finally:
+        state.close()
+    return partner.tick(data_dir, moment)
+
+
 def _param(text: str) -> tuple[str, Any]:
     key, _, value = text.partition("=")
     try:
@@ -125,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     p_fault.add_argument("params", nargs="*", help="e.g. times=3 retry_after=5 path=/api")
     commands.add_parser("clear-faults").add_argument("system", nargs="?")
     commands.add_parser("planted", help="the README's tables of planted cases (seed 1)")
+    commands.add_parser("edi-tick", help="the EDI trading partner polls its folder once")
     args = parser.parse_args(argv)
 
     if args.command == "reset":
@@ -137,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         params = dict(_param(p) for p in args.params)
         print(json.dumps(set_fault(args.data_dir, args.system, args.kind, **params)))
     elif args.command == "planted":
-        print(readme_tables(date.today()))
+        print(f"{readme_tables(date.today())}\n\n{edi_table(date.today())}")
+    elif args.command == "edi-tick":
+        print(json.dumps(edi_tick(args.data_dir)))
     else:
         clear_faults(args.data_dir, args.system)
     return 0

@@ -21,6 +21,7 @@ SIMULATORS: dict[str, str] = {
     "dhl": "sandbox.carriers.dhl:simulator",
     "threepl": "sandbox.threepl.app:simulator",
     "netsuite": "sandbox.netsuite.app:SIMULATOR",
+    "edi": "sandbox.edi.app:SIMULATOR",
 }
 
 
