@@ -159,7 +159,10 @@ class EdiInbound(Job):
             accepted = [s for s in one.sets if s.accepted]
             stored.status = "acknowledged" if accepted or not one.sets else "rejected"
             stored.parsed = [s.view for s in one.sets]
-            stored.error = "; ".join(p for s in one.sets for p in s.problems)[:4000] or None
+            problems = [p for s in one.sets for p in s.problems]
+            stored.error = (
+                "; ".join([*([stored.error] if stored.error else []), *problems])[:4000] or None
+            )  # a note of it coming again stays
             stored.processed_at = now
         return "; ".join(n for n in notes if n) or "nothing to hand on"
 
