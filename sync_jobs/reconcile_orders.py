@@ -27,7 +27,7 @@ from reports.reconcile_core import as_people_see_it, from_decimal, reconcile
 from reports.reconciliation import TITLES, load_sides, tolerances_from
 from sync_jobs.base import ItemSpec, Job, RunContext
 from sync_jobs.exceptions import Case, raise_case
-from sync_jobs.flows_common import order_of_erp_key, order_of_reference
+from sync_jobs.flows_common import EDI_PREFIX, order_of_erp_key, order_of_reference
 
 KINDS = tuple(f"recon_{name}" for name in TITLES)
 HELD = "not released"
@@ -148,6 +148,10 @@ class ReconcileOrders(Job):
             sf, ours = salesforce.get(number), erp.get(number)
             sf_status = sf_phase(sf) if sf else None
             erp_status = erp_phase(ours, sf_status) if ours else None
+            if sf is None and number.startswith(EDI_PREFIX):
+                # A trading partner's PO was never in Salesforce: its channel side is the
+                # ERP's own copy, so it is matched for shipments and invoices, not "missing".
+                sf_status = erp_status
             for line in (ours or sf).lines:
                 columns["order_number"].append(number)
                 columns["line_no"].append(line.line_no)

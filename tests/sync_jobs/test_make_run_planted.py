@@ -17,6 +17,7 @@ from core import http
 from core.retry import breaker_for
 from core.store import models as m
 from sandbox import SandboxAdapter, SandboxState
+from sandbox.edi.partner import planted as partner_planted
 from sync_jobs import SCHEDULE
 from sync_jobs.base import Clock as RunClock
 from tests.sync_jobs.flows import SYSTEMS, Flows
@@ -62,6 +63,7 @@ EXPECTED = {
 }
 # The README's seed-1 counts, in orders.
 README_COUNTS = {
+    "edi_possible_duplicate": 1,
     "shipment_late": 2,
     "shipment_no_movement": 8,
     "shipment_damaged": 2,
@@ -128,6 +130,11 @@ def test_make_run_flags_the_planted_cases_and_nothing_else(made_run: Flows) -> N
         flagged.setdefault(row.kind, set()).add(row.order_number)
     expected = {
         kind: {n for case in cases for n in planted[case]} for kind, cases in EXPECTED.items()
+    }
+    # The sandbox retailer's PO sent twice is the coordinator's to look at (README, EDI).
+    edi_planted = partner_planted(made_run.settings.data_path)
+    expected["edi_possible_duplicate"] = {
+        f"EDI-beacon-{po}" for po in edi_planted["edi_duplicate_po"]
     }
     assert flagged == expected
     assert {k: len(v) for k, v in flagged.items()} == README_COUNTS
