@@ -36,6 +36,8 @@ UPLOADS = UPLOADERS | ADMIN
 # Audit samples and review evidence: auditors draw and review; admins read.
 AUDITOR = frozenset({"auditor"})
 AUDIT_READ = AUDITOR | ADMIN
+# The EDI page and its API: coordinators chase POs and 997s, admins watch the partners.
+EDI_READ = QUEUE_ACT
 # The mail folder: admins read every message, coordinators and finance their role's digests
 # (web/mail.py visible).
 MAIL_READ = frozenset({"coordinator", "finance"}) | ADMIN
@@ -131,6 +133,11 @@ PERMISSIONS: dict[str, str | frozenset[str]] = {
     "audit.draw": AUDITOR,
     "audit.review": AUDITOR,
     "audit.close_finding": AUDITOR,
+    "edi.index": EDI_READ,
+    "edi.interchange": EDI_READ,
+    "edi.raw": EDI_READ,
+    "api_edi.index": EDI_READ,
+    "api_edi.interchange": EDI_READ,
     "mail.index": MAIL_READ,
     "mail.message": MAIL_READ,
     "mail.html": MAIL_READ,
@@ -142,6 +149,7 @@ NAV = (
     ("dashboard.index", "Dashboard"),
     ("errors.index", "Error queue"),
     ("exceptions.index", "Exceptions"),
+    ("edi.index", "EDI"),
     ("reports.index", "Reports"),
     ("uploads.index", "Uploads"),
     ("audit.index", "Audit"),

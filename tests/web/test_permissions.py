@@ -21,6 +21,7 @@ SAMPLE_VALUES = {
     "upload_id": 999999,
     "sample_id": 999999,
     "finding_id": 999999,
+    "interchange_id": 999999,
     "user_id": 999999,
     "name": "line_fill",
 }
