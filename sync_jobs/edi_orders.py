@@ -17,14 +17,14 @@ from sqlalchemy import select
 from connectors import get_connector
 from connectors.base import Inbound, SetIn
 from core import records as rec
-from core.errors import RecordRejectedError, TransientError
+from core.errors import RecordRejectedError
 from core.store import models as m
 from core.store import session_scope
 from core.store.models import EdiDocument, EdiInterchange
 from core.store.opcopy import upsert_order
 from sync_jobs.base import RunContext
 from sync_jobs.flows_common import FlowSettings, bind, erp_keys
-from sync_jobs.order_checks import OrderChecks, is_missing
+from sync_jobs.order_checks import OrderChecks, is_missing, refusal
 
 EDI = "edi"
 ACCEPTED, REFUSED = "accepted", "refused"
@@ -103,16 +103,7 @@ class EdiOrders:
         (result,) = self.erp.upsert("order", [replace(order, source_system=self.erp_system)])
         if result.ok:
             return result.their_id or ""
-        if result.transient:
-            raise TransientError(result.message, system=self.erp_system, key=order.number)
-        raise RecordRejectedError(
-            result.message or "the ERP refused the order",
-            system=self.erp_system,
-            key=order.number,
-            code=result.code,
-            error_class=result.error_class,
-            hint=HINT,
-        )
+        raise refusal(result, self.erp_system, order.number, HINT)
 
     def _keep(self, doc_id: int, order: rec.Order, erp_number: str, status: str) -> None:
         with session_scope(self.url) as session:

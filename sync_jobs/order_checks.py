@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import records as rec
+from core.errors import RecordRejectedError, TransientError
 from core.store import models as m
 from core.store import session_scope
 from sync_jobs.flows_common import FlowSettings, bound
@@ -118,6 +119,21 @@ def list_price(
         return None
     best = max(usable, key=lambda e: (e.min_quantity, e.effective_from or EPOCH))
     return best.unit_price
+
+
+def refusal(result: Any, system: str, key: str, hint: str) -> TransientError | RecordRejectedError:
+    """The error for an order the ERP did not take: passing (a lock, a lost reply) or the
+    order's own, with the ERP's code and class."""
+    if result.transient:
+        return TransientError(result.message, system=system, key=key)
+    return RecordRejectedError(
+        result.message or "the ERP refused the order",
+        system=system,
+        key=key,
+        code=result.code,
+        error_class=result.error_class,
+        hint=hint,
+    )
 
 
 def is_missing(problems: list[str]) -> bool:

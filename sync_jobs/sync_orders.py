@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from connectors import get_connector
 from connectors.salesforce.records import OrderWriteBack
 from core import records as rec
-from core.errors import RecordRejectedError, TransientError
+from core.errors import RecordRejectedError
 from core.store import models as m
 from core.store import session_scope
 from core.store.opcopy import set_line_progress, upsert, upsert_order
@@ -41,7 +41,7 @@ from sync_jobs.flows_common import (
     version_of,
 )
 from sync_jobs.leases import utcnow
-from sync_jobs.order_checks import OrderChecks, is_missing
+from sync_jobs.order_checks import OrderChecks, is_missing, refusal
 
 SF = "salesforce"
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -145,17 +145,9 @@ class SyncOrders(Job):
         self._ensure_parties(order)
         (result,) = self.erp.upsert("order", [erp_order])
         if not result.ok:
-            if result.transient:
-                raise TransientError(result.message, system=self.erp_system, key=order.number)
-            self._write_back(order.source_key, error=result.message or result.code or "refused")
-            raise RecordRejectedError(
-                result.message or "the ERP refused the order",
-                system=self.erp_system,
-                key=order.number,
-                code=result.code,
-                error_class=result.error_class,
-                hint=FIX_HINT,
-            )
+            if not result.transient:
+                self._write_back(order.source_key, error=result.message or result.code or "refused")
+            raise refusal(result, self.erp_system, order.number, FIX_HINT)
         facts = {
             "number": result.their_id or "",
             "status": erp_order.status,
